@@ -1,0 +1,72 @@
+package io.notifyrelay.app;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Every setting of a relay node, in one catalogue: its environment variable, its command-line flag,
+ * its default and what it means. The loader, {@code --help} and the README's configuration reference
+ * all come from here (a test keeps the README in step).
+ */
+public enum ConfigOption {
+    KAFKA_BOOTSTRAP_SERVERS(null, "Kafka bootstrap servers, host:port[,host:port]. Required."),
+    TOPIC("notify.events", "Topic the Notify API publishes to."),
+    GROUP_ID("notify-relay", "Consumer group shared by all relay nodes of one deployment."),
+    GROUP_PROTOCOL("classic", "Consumer group protocol: classic or consumer (KIP-848)."),
+    GROUP_INSTANCE_ID(null, "Static membership id (group.instance.id) for rolling restarts; unique per node."),
+    NODE_ID(null, "This node's name in welcome frames and logs. Default: the host name."),
+    HTTP_HOST("0.0.0.0", "Interface the HTTP/WebSocket listener binds."),
+    HTTP_PORT("8080", "HTTP/WebSocket port; 0 picks a free port."),
+    JWT_SECRET(null, "HS256 shared secret (at least 32 bytes). One of JWT_SECRET or JWT_PUBLIC_KEY is required."),
+    JWT_PUBLIC_KEY(null, "RS256 public key: PEM text or the path of a PEM file."),
+    JWT_CLOCK_SKEW("30s", "Tolerance for exp and nbf checks."),
+    AUTH_TIMEOUT("10s", "Time a new connection has to send its auth frame (then close 4408)."),
+    HEARTBEAT_INTERVAL("25s", "Server ping interval; a session silent for two intervals is closed."),
+    SESSION_MAX_BUFFER_BYTES("1048576", "Bytes queued for one session beyond which it is closed as too slow (4429)."),
+    MAX_FRAME_BYTES("65536", "Largest client frame accepted (then close 1009)."),
+    MAX_CONTACTS_PER_SESSION("1000", "Most contacts one session may subscribe to."),
+    MAX_RECORD_BYTES("262144", "Largest record value relayed; larger ones are rejected."),
+    SHUTDOWN_TIMEOUT("10s", "Time a stopping node gives its consumer and sessions to finish."),
+    KAFKA_PROPERTY(null, "Any Kafka consumer property, passed through: RELAY_KAFKA_PROPERTY_SECURITY_PROTOCOL=SSL "
+            + "or --kafka-property security.protocol=SSL (repeatable).");
+
+    private final String defaultValue;
+    private final String description;
+
+    ConfigOption(String defaultValue, String description) {
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+
+    /** The environment variable, e.g. {@code RELAY_HTTP_PORT}. */
+    public String envName() {
+        return "RELAY_" + name();
+    }
+
+    /** The command-line flag, e.g. {@code --http-port}. */
+    public String flag() {
+        return "--" + name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** The reference table printed by {@code --help}. */
+    public static String reference() {
+        StringBuilder out = new StringBuilder();
+        for (ConfigOption option : values()) {
+            out.append(String.format("  %-34s %-30s %s%n", option.envName(), option.flag(),
+                    option.description() + (option.defaultValue == null ? "" : " Default: " + option.defaultValue + ".")));
+        }
+        return out.toString();
+    }
+
+    static List<ConfigOption> all() {
+        return List.of(values());
+    }
+}

@@ -1,0 +1,27 @@
+package io.notifyrelay.app;
+
+import java.time.Duration;
+import java.util.Map;
+
+/** A relay node's whole configuration, one typed record per concern, validated by {@link ConfigLoader}. */
+public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, String nodeId,
+                          Duration shutdownTimeout) {
+
+    public record Kafka(String bootstrapServers, String topic, String groupId, String groupProtocol,
+                        String groupInstanceId, int maxRecordBytes, Map<String, String> properties) {
+        public Kafka {
+            properties = Map.copyOf(properties);
+        }
+    }
+
+    public record Http(String host, int port) {
+    }
+
+    /** @param jwtSecret HS256 secret bytes or null; @param jwtPublicKeyPem RS256 PEM or null */
+    public record Auth(byte[] jwtSecret, String jwtPublicKeyPem, Duration clockSkew, Duration authTimeout) {
+    }
+
+    public record Sessions(Duration heartbeatInterval, long maxBufferBytes, int maxFrameBytes,
+                           int maxContactsPerSession) {
+    }
+}

@@ -1,0 +1,253 @@
+package io.notifyrelay.kafka;
+
+import io.notifyrelay.core.DecodeResult;
+import io.notifyrelay.core.EnvelopeDecoder;
+import io.notifyrelay.kafka.internal.Records;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay's poll loop: one thread, one consumer in the relay's consumer group, every record decoded
+ * and handed to the {@link RecordHandler} in partition order.
+ *
+ * <p>Offsets are auto-committed by the consumer itself, which only commits what a previous poll
+ * returned, i.e. what this loop has already handed over; it also commits before partitions are
+ * revoked and on close. Transient Kafka errors are retried with a back-off; anything else stops the
+ * loop and marks it failed, so liveness reports it and the orchestrator restarts the node.
+ */
+public final class RelayConsumer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayConsumer.class);
+
+    /** Where the loop is in its life; readiness and liveness are read from it. */
+    public enum State { CREATED, JOINING, RUNNING, STOPPING, STOPPED, FAILED }
+
+    private final ConsumerSettings settings;
+    private final ConsumerFactory consumerFactory;
+    private final EnvelopeDecoder decoder;
+    private final RecordHandler handler;
+    private final PartitionListener partitionListener;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
+
+    private volatile Consumer<byte[], byte[]> consumer;
+    private volatile Set<Integer> ownedPartitions = Set.of();
+    private volatile Throwable failure;
+
+    public RelayConsumer(ConsumerSettings settings, ConsumerFactory consumerFactory, EnvelopeDecoder decoder,
+                         RecordHandler handler, PartitionListener partitionListener) {
+        this.settings = settings;
+        this.consumerFactory = consumerFactory;
+        this.decoder = decoder;
+        this.handler = handler;
+        this.partitionListener = partitionListener;
+        this.thread = new Thread(this::run, "relay-consumer");
+    }
+
+    /** The consumer configuration the loop runs with: pass-through properties first, then what the relay needs. */
+    public static Map<String, Object> consumerConfig(ConsumerSettings settings) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "notify-relay");
+        config.putAll(settings.clientProperties());
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        config.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, settings.groupProtocol().configValue());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
+        if (settings.groupInstanceId() != null) {
+            config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.groupInstanceId());
+        }
+        return config;
+    }
+
+    public void start() {
+        if (!state.compareAndSet(State.CREATED, State.JOINING)) {
+            throw new IllegalStateException("already started");
+        }
+        consumer = consumerFactory.create(consumerConfig(settings));
+        thread.start();
+    }
+
+    public State state() {
+        return state.get();
+    }
+
+    /** True once the group has given this node its share of partitions (possibly none) and the loop runs. */
+    public boolean isReady() {
+        return state.get() == State.RUNNING;
+    }
+
+    /** False only when the loop died of an error it cannot recover from. */
+    public boolean isAlive() {
+        return state.get() != State.FAILED;
+    }
+
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** Partitions this node consumes right now. */
+    public Set<Integer> ownedPartitions() {
+        return ownedPartitions;
+    }
+
+    private void run() {
+        Consumer<byte[], byte[]> kafka = consumer;
+        Duration backoff = Duration.ofMillis(100);
+        try {
+            kafka.subscribe(List.of(settings.topic()), new Rebalance());
+            while (!isStopping()) {
+                try {
+                    ConsumerRecords<byte[], byte[]> records = kafka.poll(settings.pollTimeout());
+                    for (ConsumerRecord<byte[], byte[]> record : records) {
+                        handle(record);
+                    }
+                    backoff = Duration.ofMillis(100);
+                } catch (WakeupException e) {
+                    // close() woke us; the loop condition ends the loop
+                } catch (RetriableException e) {
+                    log.warn("Kafka error that may pass, retrying in {} ms: {}", backoff.toMillis(), e.toString());
+                    if (awaitStop(backoff)) {
+                        break;
+                    }
+                    backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0
+                            ? Duration.ofSeconds(5) : backoff.multipliedBy(2);
+                }
+            }
+        } catch (KafkaException | IllegalStateException e) {
+            failure = e;
+            state.set(State.FAILED);
+            log.error("Consumer loop stopped by an error it cannot recover from; the node is no longer live", e);
+        } finally {
+            closeQuietly(kafka);
+            state.compareAndSet(State.STOPPING, State.STOPPED);
+            stopped.countDown();
+        }
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> record) {
+        DecodeResult result = decoder.decode(Records.toInbound(record));
+        try {
+            if (result instanceof DecodeResult.Accepted accepted) {
+                handler.onEvent(accepted.event());
+            } else {
+                handler.onRejected((DecodeResult.Rejected) result);
+            }
+        } catch (RuntimeException e) {
+            // one bad delivery must not stop the others
+            log.error("Handler failed for record {}/{}@{}", record.topic(), record.partition(), record.offset(), e);
+        }
+    }
+
+    private boolean isStopping() {
+        State current = state.get();
+        return current == State.STOPPING || current == State.STOPPED || current == State.FAILED;
+    }
+
+    private boolean awaitStop(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis()); // back-off between retries of a transient Kafka error
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+        return isStopping();
+    }
+
+    private void closeQuietly(Consumer<byte[], byte[]> kafka) {
+        try {
+            // commits what was handed over and leaves the group, so partitions move without waiting for a timeout
+            kafka.close(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            log.warn("Error closing the Kafka consumer: {}", e.toString());
+        }
+    }
+
+    /** Stops the loop: wake the consumer, let it commit and leave the group, wait up to {@code timeout}. */
+    public void close(Duration timeout) {
+        State previous = state.getAndUpdate(s -> s == State.FAILED || s == State.STOPPED ? s : State.STOPPING);
+        if (previous == State.CREATED) {
+            state.set(State.STOPPED);
+            return;
+        }
+        Consumer<byte[], byte[]> kafka = consumer;
+        if (kafka != null) {
+            kafka.wakeup();
+        }
+        try {
+            if (!stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("Consumer loop did not stop within {} ms", timeout.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            Set<Integer> added = partitionsOf(partitions);
+            Set<Integer> owned = new TreeSet<>(ownedPartitions);
+            owned.addAll(added);
+            ownedPartitions = Set.copyOf(owned);
+            state.compareAndSet(State.JOINING, State.RUNNING);
+            log.info("Partitions assigned: {}; now owning {}", added, new TreeSet<>(owned));
+            partitionListener.onAssigned(added, ownedPartitions);
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            removed(partitions, "revoked");
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            removed(partitions, "lost");
+        }
+
+        private void removed(Collection<TopicPartition> partitions, String how) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            Set<Integer> removed = partitionsOf(partitions);
+            Set<Integer> owned = new TreeSet<>(ownedPartitions);
+            owned.removeAll(removed);
+            ownedPartitions = Set.copyOf(owned);
+            log.info("Partitions {}: {}; now owning {}", how, removed, new TreeSet<>(owned));
+            partitionListener.onRevoked(removed, ownedPartitions);
+        }
+
+        private Set<Integer> partitionsOf(Collection<TopicPartition> partitions) {
+            Set<Integer> result = new TreeSet<>();
+            for (TopicPartition partition : partitions) {
+                result.add(partition.partition());
+            }
+            return result;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.notifyrelay.kafka.internal;
+
+import io.notifyrelay.core.InboundRecord;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+
+/** Converts Kafka records to the Kafka-free {@link InboundRecord} the envelope rules work on. */
+public final class Records {
+
+    private Records() {
+    }
+
+    public static InboundRecord toInbound(ConsumerRecord<byte[], byte[]> record) {
+        Map<String, byte[]> headers = new HashMap<>(8);
+        for (Header header : record.headers()) {
+            if (header.value() != null) {
+                headers.put(header.key(), header.value());
+            }
+        }
+        return new InboundRecord(record.topic(), record.partition(), record.offset(), record.timestamp(),
+                record.key(), headers, record.value());
+    }
+}

@@ -1,0 +1,228 @@
+package io.notifyrelay.websocket;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.notifyrelay.core.RelayEvent;
+import io.notifyrelay.core.auth.TokenVerifier;
+import io.notifyrelay.core.routing.Dispatcher;
+import io.notifyrelay.core.routing.PartitionView;
+import io.notifyrelay.core.routing.SubscriptionRegistry;
+import io.notifyrelay.websocket.internal.SessionAcceptor;
+import io.notifyrelay.websocket.internal.SessionContext;
+import io.notifyrelay.websocket.internal.WsSession;
+import io.undertow.Handlers;
+import io.undertow.Undertow;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.PathHandler;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP and WebSocket face of one relay node, on Undertow: the {@code /v1/ws} endpoint, health
+ * checks, and whatever GET endpoints the application adds. Immutable once built; {@link #start()} and
+ * {@link #stop()} are explicit.
+ */
+public final class RelayWebSocketServer implements AutoCloseable {
+
+    public static final String WEBSOCKET_PATH = "/v1/ws";
+
+    private static final Logger log = LoggerFactory.getLogger(RelayWebSocketServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final WebSocketSettings settings;
+    private final SessionAcceptor acceptor;
+    private final Dispatcher<WsSession> dispatcher;
+    private final BooleanSupplier ready;
+    private final Supplier<Map<String, Object>> readinessDetails;
+    private final Undertow undertow;
+    private volatile boolean accepting = true;
+
+    private RelayWebSocketServer(Builder builder) {
+        this.settings = builder.settings;
+        SubscriptionRegistry<WsSession> registry = new SubscriptionRegistry<>();
+        this.dispatcher = new Dispatcher<>(registry);
+        this.acceptor = new SessionAcceptor(onClosed ->
+                new SessionContext(builder.settings, builder.tokenVerifier, registry, builder.partitions, onClosed));
+        this.ready = builder.ready;
+        this.readinessDetails = builder.readinessDetails;
+
+        PathHandler paths = Handlers.path()
+                .addExactPath(WEBSOCKET_PATH, acceptingOnly(Handlers.websocket(acceptor)))
+                .addExactPath("/health/live", this::live)
+                .addExactPath("/health/ready", this::ready);
+        builder.endpoints.forEach((path, endpoint) -> paths.addExactPath(path, blocking(endpoint)));
+        this.undertow = Undertow.builder()
+                .addHttpListener(settings.port(), settings.host())
+                .setHandler(paths)
+                .build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public void start() {
+        undertow.start();
+        log.info("Relay node {} listening on {}", settings.nodeId(), webSocketUrl());
+    }
+
+    /** The port actually bound: differs from the configured one when that was 0. */
+    public int port() {
+        return ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+    }
+
+    public String webSocketUrl() {
+        String host = "0.0.0.0".equals(settings.host()) ? "localhost" : settings.host();
+        return "ws://" + host + ':' + port() + WEBSOCKET_PATH;
+    }
+
+    /** Delivers one event to every session on this node that must have it; returns how many. */
+    public int deliver(RelayEvent event) {
+        return dispatcher.dispatch(event);
+    }
+
+    public int sessionCount() {
+        return acceptor.sessions().size();
+    }
+
+    /** Stops taking new sessions; existing ones keep running until {@link #stop()}. */
+    public void stopAccepting() {
+        accepting = false;
+    }
+
+    /** Closes every session with 1001 (going away), waits briefly for the close frames, then stops. */
+    public void stop() {
+        accepting = false;
+        for (WsSession session : acceptor.sessions()) {
+            session.close(CloseCodes.GOING_AWAY, "node shutting down; reconnect");
+        }
+        long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+        while (!acceptor.sessions().isEmpty() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(10_000_000L); // sessions leave as their close handshakes finish
+        }
+        undertow.stop();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private HttpHandler acceptingOnly(HttpHandler next) {
+        return exchange -> {
+            if (!accepting) {
+                exchange.setStatusCode(503);
+                exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+                exchange.getResponseSender().send("node is shutting down");
+                return;
+            }
+            next.handleRequest(exchange);
+        };
+    }
+
+    private void live(HttpServerExchange exchange) {
+        sendJson(exchange, 200, Map.of("status", "UP", "node", settings.nodeId()));
+    }
+
+    private void ready(HttpServerExchange exchange) {
+        boolean isReady = accepting && ready.getAsBoolean();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", isReady ? "UP" : "DOWN");
+        body.put("node", settings.nodeId());
+        body.put("sessions", sessionCount());
+        body.putAll(readinessDetails.get());
+        sendJson(exchange, isReady ? 200 : 503, body);
+    }
+
+    private static HttpHandler blocking(HttpEndpoint endpoint) {
+        return exchange -> {
+            if (exchange.isInIoThread()) {
+                exchange.dispatch(e -> respond(e, endpoint));
+                return;
+            }
+            respond(exchange, endpoint);
+        };
+    }
+
+    private static void respond(HttpServerExchange exchange, HttpEndpoint endpoint) {
+        if (!Methods.GET.equals(exchange.getRequestMethod())) {
+            exchange.setStatusCode(405);
+            exchange.endExchange();
+            return;
+        }
+        Map<String, String> query = new LinkedHashMap<>();
+        for (Map.Entry<String, Deque<String>> parameter : exchange.getQueryParameters().entrySet()) {
+            query.put(parameter.getKey(), parameter.getValue().peekFirst());
+        }
+        HttpEndpoint.Response response = endpoint.handle(query);
+        exchange.setStatusCode(response.status());
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, response.contentType());
+        exchange.getResponseSender().send(ByteBuffer.wrap(response.body()));
+    }
+
+    private static void sendJson(HttpServerExchange exchange, int status, Object body) {
+        try {
+            exchange.setStatusCode(status);
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+            exchange.getResponseSender().send(ByteBuffer.wrap(JSON.writeValueAsBytes(body)));
+        } catch (Exception e) {
+            exchange.setStatusCode(500);
+            exchange.endExchange();
+        }
+    }
+
+    /** Builds a server; everything but the settings, verifier and partition view has a default. */
+    public static final class Builder {
+        private WebSocketSettings settings;
+        private TokenVerifier tokenVerifier;
+        private PartitionView partitions;
+        private BooleanSupplier ready = () -> true;
+        private Supplier<Map<String, Object>> readinessDetails = Map::of;
+        private final Map<String, HttpEndpoint> endpoints = new LinkedHashMap<>();
+
+        public Builder settings(WebSocketSettings settings) {
+            this.settings = settings;
+            return this;
+        }
+
+        public Builder tokenVerifier(TokenVerifier tokenVerifier) {
+            this.tokenVerifier = tokenVerifier;
+            return this;
+        }
+
+        public Builder partitions(PartitionView partitions) {
+            this.partitions = partitions;
+            return this;
+        }
+
+        /** What {@code /health/ready} answers, and details to show with it. */
+        public Builder readiness(BooleanSupplier ready, Supplier<Map<String, Object>> details) {
+            this.ready = ready;
+            this.readinessDetails = details;
+            return this;
+        }
+
+        public Builder endpoint(String path, HttpEndpoint endpoint) {
+            endpoints.put(path, endpoint);
+            return this;
+        }
+
+        public RelayWebSocketServer build() {
+            Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(tokenVerifier, "tokenVerifier");
+            Objects.requireNonNull(partitions, "partitions");
+            return new RelayWebSocketServer(this);
+        }
+    }
+}

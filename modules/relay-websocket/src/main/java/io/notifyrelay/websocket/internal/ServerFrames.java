@@ -1,0 +1,109 @@
+package io.notifyrelay.websocket.internal;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.notifyrelay.core.RelayEvent;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.function.Function;
+
+/** Encodes the frames the server sends. */
+public final class ServerFrames {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /**
+     * Encodes an {@code event} frame around the notification bytes as produced, without parsing or
+     * re-serialising them. One instance, so {@link RelayEvent#encoded} can share the bytes between sessions.
+     */
+    public static final Function<RelayEvent, byte[]> EVENT_ENCODER = ServerFrames::encodeEvent;
+
+    private ServerFrames() {
+    }
+
+    private static byte[] encodeEvent(RelayEvent event) {
+        byte[] data = event.notification();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 160);
+        out.writeBytes(PREFIX_ID);
+        writeQuoted(out, event.eventId());
+        out.writeBytes(PREFIX_CURSOR);
+        writeQuoted(out, event.cursor().encode());
+        out.writeBytes(PREFIX_LOB);
+        writeQuoted(out, event.lobId());
+        out.writeBytes(PREFIX_CONTACT);
+        writeQuoted(out, event.contactId());
+        out.writeBytes(PREFIX_DATA);
+        out.writeBytes(data);
+        out.write('}');
+        return out.toByteArray();
+    }
+
+    private static final byte[] PREFIX_ID = ascii("{\"type\":\"event\",\"id\":");
+    private static final byte[] PREFIX_CURSOR = ascii(",\"cursor\":");
+    private static final byte[] PREFIX_LOB = ascii(",\"lobId\":");
+    private static final byte[] PREFIX_CONTACT = ascii(",\"contactId\":");
+    private static final byte[] PREFIX_DATA = ascii(",\"data\":");
+
+    private static void writeQuoted(ByteArrayOutputStream out, String value) {
+        out.write('"');
+        out.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(value));
+        out.write('"');
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    public static String welcome(String sessionId, String node, long heartbeatMs) {
+        ObjectNode frame = frame("welcome");
+        frame.put("sessionId", sessionId);
+        frame.put("node", node);
+        frame.put("heartbeatMs", heartbeatMs);
+        return frame.toString();
+    }
+
+    /**
+     * @param contacts null for a subscription to the whole LOB
+     * @param partitions the partitions on this node that serve the subscription
+     */
+    public static String subscribed(Collection<String> contacts, Collection<Integer> partitions) {
+        ObjectNode frame = frame("subscribed");
+        frame.put("lobWide", contacts == null);
+        if (contacts == null) {
+            frame.putNull("contacts");
+        } else {
+            ArrayNode array = frame.putArray("contacts");
+            contacts.forEach(array::add);
+        }
+        ArrayNode array = frame.putArray("partitions");
+        partitions.forEach(array::add);
+        return frame.toString();
+    }
+
+    public static String unsubscribed(Collection<String> contacts) {
+        ObjectNode frame = frame("unsubscribed");
+        ArrayNode array = frame.putArray("contacts");
+        contacts.forEach(array::add);
+        return frame.toString();
+    }
+
+    public static String error(String code, String message) {
+        ObjectNode frame = frame("error");
+        frame.put("code", code);
+        frame.put("message", message);
+        return frame.toString();
+    }
+
+    public static String pong() {
+        return "{\"type\":\"pong\"}";
+    }
+
+    private static ObjectNode frame(String type) {
+        ObjectNode frame = MAPPER.createObjectNode();
+        frame.put("type", type);
+        return frame;
+    }
+}

@@ -1,0 +1,17 @@
+package io.notifyrelay.websocket.internal;
+
+import io.notifyrelay.core.auth.TokenVerifier;
+import io.notifyrelay.core.routing.PartitionView;
+import io.notifyrelay.core.routing.SubscriptionRegistry;
+import io.notifyrelay.websocket.WebSocketSettings;
+import java.util.function.Consumer;
+
+/** What every session of a server shares. */
+public record SessionContext(WebSocketSettings settings, TokenVerifier tokenVerifier,
+                             SubscriptionRegistry<WsSession> registry, PartitionView partitions,
+                             Consumer<WsSession> onSessionClosed) {
+
+    void sessionClosed(WsSession session) {
+        onSessionClosed.accept(session);
+    }
+}
