@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.notifyrelay.core.routing.ContactPartitioners;
 
 /**
  * Reads a {@link RelayConfig} from command-line flags and environment variables (flags win) and
@@ -132,15 +133,30 @@ public final class ConfigLoader {
                         + "setting instead of a pass-through property");
             }
         }
+        String mode = string(ConfigOption.MODE).toLowerCase(Locale.ROOT);
+        if (!mode.equals("group") && !mode.equals("broadcast")) {
+            problems.add(ConfigOption.MODE.envName() + " must be 'group' or 'broadcast', got '" + mode + "'");
+        }
+        String partitioner = string(ConfigOption.PARTITIONER);
+        try {
+            partitioner = ContactPartitioners.byName(partitioner).name();
+        } catch (IllegalArgumentException e) {
+            problems.add(ConfigOption.PARTITIONER.envName() + ": " + e.getMessage());
+        }
         RelayConfig.Kafka kafka = new RelayConfig.Kafka(bootstrap, nonBlank(ConfigOption.TOPIC),
                 nonBlank(ConfigOption.GROUP_ID), groupProtocol, string(ConfigOption.GROUP_INSTANCE_ID),
-                positiveInt(ConfigOption.MAX_RECORD_BYTES), kafkaProperties);
+                positiveInt(ConfigOption.MAX_RECORD_BYTES), kafkaProperties, mode, partitioner);
 
         int port = integer(ConfigOption.HTTP_PORT);
         if (port < 0 || port > 65535) {
             problems.add(ConfigOption.HTTP_PORT.envName() + " must be 0..65535, got " + port);
         }
-        RelayConfig.Http http = new RelayConfig.Http(nonBlank(ConfigOption.HTTP_HOST), port);
+        String advertised = string(ConfigOption.ADVERTISED_URL);
+        if (advertised != null && !advertised.matches("wss?://[^\\s/]+(/\\S*)?")) {
+            problems.add(ConfigOption.ADVERTISED_URL.envName() + " must be a ws:// or wss:// URL such as "
+                    + "ws://relay-1.example.com:8080/v1/ws, got '" + advertised + "'");
+        }
+        RelayConfig.Http http = new RelayConfig.Http(nonBlank(ConfigOption.HTTP_HOST), port, advertised);
 
         byte[] secret = null;
         String secretText = string(ConfigOption.JWT_SECRET);

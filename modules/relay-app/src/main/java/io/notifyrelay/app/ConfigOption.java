@@ -13,10 +13,15 @@ public enum ConfigOption {
     TOPIC("notify.events", "Topic the Notify API publishes to."),
     GROUP_ID("notify-relay", "Consumer group shared by all relay nodes of one deployment."),
     GROUP_PROTOCOL("classic", "Consumer group protocol: classic or consumer (KIP-848)."),
+    MODE("group", "group: the nodes share the partitions (scale-out); broadcast: every node reads every partition."),
+    PARTITIONER("murmur2", "How producers place contacts: murmur2 (Java client, kafkajs) or consistent_random "
+            + "(librdkafka: kcat, confluent-kafka, node-rdkafka)."),
     GROUP_INSTANCE_ID(null, "Static membership id (group.instance.id) for rolling restarts; unique per node."),
     NODE_ID(null, "This node's name in welcome frames and logs. Default: the host name."),
     HTTP_HOST("0.0.0.0", "Interface the HTTP/WebSocket listener binds."),
     HTTP_PORT("8080", "HTTP/WebSocket port; 0 picks a free port."),
+    ADVERTISED_URL(null, "WebSocket URL other nodes send clients to (moved, /v1/routes). "
+            + "Default: ws://<host>:<port>/v1/ws with the bound host, or the host name when bound to 0.0.0.0."),
     JWT_SECRET(null, "HS256 shared secret (at least 32 bytes). One of JWT_SECRET or JWT_PUBLIC_KEY is required."),
     JWT_PUBLIC_KEY(null, "RS256 public key: PEM text or the path of a PEM file."),
     JWT_CLOCK_SKEW("30s", "Tolerance for exp and nbf checks."),

@@ -7,14 +7,17 @@ import java.util.Map;
 public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, String nodeId,
                           Duration shutdownTimeout) {
 
+    /** @param mode "group" or "broadcast"; @param partitioner a name {@code ContactPartitioners} knows */
     public record Kafka(String bootstrapServers, String topic, String groupId, String groupProtocol,
-                        String groupInstanceId, int maxRecordBytes, Map<String, String> properties) {
+                        String groupInstanceId, int maxRecordBytes, Map<String, String> properties,
+                        String mode, String partitioner) {
         public Kafka {
             properties = Map.copyOf(properties);
         }
     }
 
-    public record Http(String host, int port) {
+    /** @param advertisedUrl the URL other nodes send clients to; null means derive it from host and port */
+    public record Http(String host, int port, String advertisedUrl) {
     }
 
     /** @param jwtSecret HS256 secret bytes or null; @param jwtPublicKeyPem RS256 PEM or null */

@@ -4,24 +4,32 @@ import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.JwtTokenVerifier;
-import io.notifyrelay.core.routing.Murmur2Partitioner;
+import io.notifyrelay.core.routing.ContactPartitioner;
+import io.notifyrelay.core.routing.ContactPartitioners;
+import io.notifyrelay.core.routing.RouteTable;
 import io.notifyrelay.kafka.ConsumerFactory;
 import io.notifyrelay.kafka.ConsumerSettings;
 import io.notifyrelay.kafka.GroupProtocol;
+import io.notifyrelay.kafka.GroupRouteTracker;
 import io.notifyrelay.kafka.PartitionListener;
 import io.notifyrelay.kafka.RecordHandler;
 import io.notifyrelay.kafka.RelayConsumer;
+import io.notifyrelay.kafka.RelayMode;
 import io.notifyrelay.kafka.TopicInspector;
 import io.notifyrelay.kafka.TopicMetadata;
 import io.notifyrelay.websocket.RelayWebSocketServer;
 import io.notifyrelay.websocket.WebSocketSettings;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,11 +40,16 @@ import org.slf4j.LoggerFactory;
 public final class RelayNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RelayNode.class);
+    private static final Duration ROUTE_REFRESH = Duration.ofSeconds(2);
 
     private final RelayConfig config;
     private final TopicMetadata topic;
+    private final RelayMode mode;
+    private final ContactPartitioner partitioner;
     private final RelayWebSocketServer server;
+    private final String advertisedUrl;
     private final RelayConsumer consumer;
+    private final GroupRouteTracker routes;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicLong eventsConsumed = new AtomicLong();
     private final AtomicLong eventsDelivered = new AtomicLong();
@@ -45,27 +58,54 @@ public final class RelayNode implements AutoCloseable {
     private RelayNode(RelayConfig config, ConsumerFactory consumerFactory) {
         this.config = config;
         RelayConfig.Kafka kafka = config.kafka();
-        ConsumerSettings consumerSettings = new ConsumerSettings(kafka.bootstrapServers(), kafka.topic(),
-                kafka.groupId(), GroupProtocol.valueOf(kafka.groupProtocol().toUpperCase(Locale.ROOT)),
-                kafka.groupInstanceId(), Duration.ofMillis(500), kafka.properties());
-        this.topic = TopicInspector.describe(consumerSettings, Duration.ofSeconds(30));
+        this.mode = RelayMode.valueOf(kafka.mode().toUpperCase(Locale.ROOT));
+        this.partitioner = ContactPartitioners.byName(kafka.partitioner());
+        ConsumerSettings probe = consumerSettings(config, "notify-relay");
+        this.topic = TopicInspector.describe(probe, Duration.ofSeconds(30));
 
+        // the listener must be bound before the advertised URL (and so the consumer's client id) is known
+        RelayConsumer[] consumerRef = new RelayConsumer[1];
+        GroupRouteTracker[] routesRef = new GroupRouteTracker[1];
+        String[] selfUrl = new String[1];
         RelayConfig.Sessions sessions = config.sessions();
         WebSocketSettings webSocketSettings = new WebSocketSettings(config.http().host(), config.http().port(),
                 config.nodeId(), config.auth().authTimeout(), sessions.heartbeatInterval(), sessions.maxBufferBytes(),
                 sessions.maxFrameBytes(), sessions.maxContactsPerSession(), Duration.ofSeconds(2));
-        RelayConsumer[] consumerRef = new RelayConsumer[1];
         this.server = RelayWebSocketServer.builder()
                 .settings(webSocketSettings)
                 .tokenVerifier(JwtTokenVerifier.create(config.auth().jwtSecret(), config.auth().jwtPublicKeyPem(),
                         config.auth().clockSkew()))
-                .partitions(new TopicPartitionView(topic.partitionCount(), new Murmur2Partitioner(),
-                        () -> consumerRef[0].ownedPartitions()))
-                .readiness(() -> consumerRef[0].isReady(), this::readinessDetails)
+                .partitions(new TopicPartitionView(topic.partitionCount(), partitioner,
+                        () -> consumerRef[0].ownedPartitions(), () -> currentRoutes(routesRef[0]), () -> selfUrl[0]))
+                .readiness(() -> isReady(), this::readinessDetails)
+                .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
                 .build();
+        server.start();
+        this.advertisedUrl = config.http().advertisedUrl() != null ? config.http().advertisedUrl()
+                : defaultAdvertisedUrl(config.http().host(), server.port());
+        selfUrl[0] = advertisedUrl;
+
+        ConsumerSettings consumerSettings = consumerSettings(config, GroupRouteTracker.clientIdFor(advertisedUrl));
+        this.routes = mode == RelayMode.GROUP
+                ? new GroupRouteTracker(consumerSettings, topic.partitionCount(), ROUTE_REFRESH,
+                        table -> server.routesChanged())
+                : null;
+        routesRef[0] = routes;
         this.consumer = new RelayConsumer(consumerSettings, consumerFactory,
-                new EnvelopeDecoder(topic.epoch(), kafka.maxRecordBytes()), new Relay(), PartitionListener.NONE);
+                new EnvelopeDecoder(topic.epoch(), kafka.maxRecordBytes()), new Relay(), new Ownership());
         consumerRef[0] = consumer;
+    }
+
+    private static ConsumerSettings consumerSettings(RelayConfig config, String clientId) {
+        RelayConfig.Kafka kafka = config.kafka();
+        return new ConsumerSettings(kafka.bootstrapServers(), kafka.topic(), kafka.groupId(),
+                GroupProtocol.valueOf(kafka.groupProtocol().toUpperCase(Locale.ROOT)), kafka.groupInstanceId(),
+                Duration.ofMillis(500), kafka.properties(), RelayMode.valueOf(kafka.mode().toUpperCase(Locale.ROOT)),
+                clientId);
+    }
+
+    private static RouteTable currentRoutes(GroupRouteTracker tracker) {
+        return tracker == null ? RouteTable.empty(0) : tracker.current();
     }
 
     /** Starts a node: checks the topic, opens the HTTP/WebSocket listener, joins the consumer group. */
@@ -75,38 +115,84 @@ public final class RelayNode implements AutoCloseable {
 
     public static RelayNode start(RelayConfig config, ConsumerFactory consumerFactory) {
         RelayNode node = new RelayNode(config, consumerFactory);
-        node.server.start();
         node.consumer.start();
-        log.info("Relay node {} consuming '{}' ({} partitions, epoch {}) as group '{}' ({} protocol)",
-                config.nodeId(), node.topic.name(), node.topic.partitionCount(), node.topic.epoch(),
-                config.kafka().groupId(), config.kafka().groupProtocol());
+        if (node.routes != null) {
+            node.routes.start();
+        }
+        log.info("Relay node {} at {} consuming '{}' ({} partitions, epoch {}) in {} mode as group '{}' ({} protocol, "
+                        + "{} partitioner)", config.nodeId(), node.advertisedUrl, node.topic.name(),
+                node.topic.partitionCount(), node.topic.epoch(), node.mode.name().toLowerCase(Locale.ROOT),
+                config.kafka().groupId(), config.kafka().groupProtocol(), node.partitioner.name());
         return node;
+    }
+
+    static String defaultAdvertisedUrl(String bindHost, int port) {
+        String host = bindHost;
+        if ("0.0.0.0".equals(bindHost) || "::".equals(bindHost)) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "localhost";
+            }
+        }
+        return "ws://" + host + ':' + port + RelayWebSocketServer.WEBSOCKET_PATH;
     }
 
     public int httpPort() {
         return server.port();
     }
 
+    /** The URL clients use to reach this node, as other nodes advertise it. */
     public String webSocketUrl() {
-        return server.webSocketUrl();
+        return advertisedUrl;
     }
 
     public String httpUrl() {
-        return "http://localhost:" + server.port();
+        return "http://" + ("0.0.0.0".equals(config.http().host()) ? "localhost" : config.http().host()) + ':'
+                + server.port();
     }
 
     public boolean isReady() {
-        return consumer.isReady() && !stopped.get();
+        return consumer != null && consumer.isReady() && !stopped.get();
     }
 
     public TopicMetadata topic() {
         return topic;
     }
 
+    RelayMode mode() {
+        return mode;
+    }
+
+    ContactPartitioner partitioner() {
+        return partitioner;
+    }
+
+    Set<Integer> ownedPartitions() {
+        return consumer.ownedPartitions();
+    }
+
+    /** Owner of each partition: this node for its own, the group's view for the others. */
+    Map<Integer, String> owners() {
+        Map<Integer, String> owners = new LinkedHashMap<>();
+        RouteTable table = currentRoutes(routes);
+        Set<Integer> owned = consumer.ownedPartitions();
+        for (int partition = 0; partition < topic.partitionCount(); partition++) {
+            if (mode == RelayMode.BROADCAST) {
+                owners.put(partition, RoutesEndpoint.ANY);
+            } else if (owned.contains(partition)) {
+                owners.put(partition, advertisedUrl);
+            } else {
+                owners.put(partition, table.ownerOf(partition).filter(url -> !url.equals(advertisedUrl)).orElse(null));
+            }
+        }
+        return owners;
+    }
+
     private Map<String, Object> readinessDetails() {
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("consumer", consumer.state().name());
-        details.put("partitions", new TreeSet<>(consumer.ownedPartitions()));
+        details.put("consumer", consumer == null ? "CREATED" : consumer.state().name());
+        details.put("partitions", consumer == null ? Set.of() : new TreeSet<>(consumer.ownedPartitions()));
         details.put("eventsConsumed", eventsConsumed.get());
         details.put("eventsDelivered", eventsDelivered.get());
         details.put("recordsRejected", recordsRejected.get());
@@ -114,19 +200,53 @@ public final class RelayNode implements AutoCloseable {
     }
 
     /**
-     * Stops in the order that loses least: refuse new sessions, let the consumer commit and leave the
-     * group (its partitions move to the other nodes), then tell sessions to reconnect elsewhere.
+     * Stops in the order that loses least: turn not-ready and refuse new sessions; let the consumer
+     * commit and leave the group so its partitions move to the other nodes; give sessions their
+     * {@code moved} frames once the new owners are known; then close the rest with 1001. Bounded by the
+     * configured shutdown timeout.
      */
     @Override
     public void close() {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
+        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
         log.info("Relay node {} stopping", config.nodeId());
         server.stopAccepting();
         consumer.close(config.shutdownTimeout());
+        if (routes != null) {
+            if (server.sessionCount() > 0 && otherNodesExist()) {
+                awaitNewOwners(deadline);
+            }
+            routes.close();
+        }
         server.stop();
         log.info("Relay node {} stopped", config.nodeId());
+    }
+
+    private boolean otherNodesExist() {
+        return routes.current().owners().values().stream().anyMatch(url -> !url.equals(advertisedUrl));
+    }
+
+    /** Waits (bounded) until the group shows another owner for every partition, so sessions can be moved. */
+    private void awaitNewOwners(long deadline) {
+        routes.refreshSoon();
+        while (System.nanoTime() < deadline - Duration.ofSeconds(1).toNanos()) {
+            RouteTable table = routes.current();
+            boolean allMoved = true;
+            for (int partition = 0; partition < topic.partitionCount(); partition++) {
+                String owner = table.ownerOf(partition).orElse(null);
+                if (owner == null || owner.equals(advertisedUrl)) {
+                    allMoved = false;
+                    break;
+                }
+            }
+            if (allMoved) {
+                server.routesChanged();
+                return;
+            }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // the tracker refreshes in the background
+        }
     }
 
     private final class Relay implements RecordHandler {
@@ -140,6 +260,25 @@ public final class RelayNode implements AutoCloseable {
         public void onRejected(DecodeResult.Rejected rejected) {
             recordsRejected.incrementAndGet();
             log.warn("Skipped record {}: {} ({})", rejected.record().where(), rejected.reason(), rejected.detail());
+        }
+    }
+
+    /** Keeps sessions in step with the partitions the group gives and takes, and the routes fresh. */
+    private final class Ownership implements PartitionListener {
+        @Override
+        public void onAssigned(Set<Integer> added, Set<Integer> nowOwned) {
+            server.partitionsAssigned(added);
+            if (routes != null) {
+                routes.refreshSoon();
+            }
+        }
+
+        @Override
+        public void onRevoked(Set<Integer> removed, Set<Integer> nowOwned) {
+            server.partitionsRevoked(removed);
+            if (routes != null) {
+                routes.refreshSoon();
+            }
         }
     }
 }

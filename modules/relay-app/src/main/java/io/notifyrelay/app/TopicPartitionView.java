@@ -2,20 +2,30 @@ package io.notifyrelay.app;
 
 import io.notifyrelay.core.routing.ContactPartitioner;
 import io.notifyrelay.core.routing.PartitionView;
+import io.notifyrelay.core.routing.RouteTable;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
-/** Places contacts with the producer's partitioner and reads ownership from the consumer. */
+/**
+ * Places contacts with the producer's partitioner, reads this node's partitions from its consumer and
+ * everybody else's from the route table. This node's own view wins over the table, which lags a little.
+ */
 final class TopicPartitionView implements PartitionView {
 
     private final int partitionCount;
     private final ContactPartitioner partitioner;
     private final Supplier<Set<Integer>> owned;
+    private final Supplier<RouteTable> routes;
+    private final Supplier<String> selfUrl;
 
-    TopicPartitionView(int partitionCount, ContactPartitioner partitioner, Supplier<Set<Integer>> owned) {
+    TopicPartitionView(int partitionCount, ContactPartitioner partitioner, Supplier<Set<Integer>> owned,
+                       Supplier<RouteTable> routes, Supplier<String> selfUrl) {
         this.partitionCount = partitionCount;
         this.partitioner = partitioner;
         this.owned = owned;
+        this.routes = routes;
+        this.selfUrl = selfUrl;
     }
 
     @Override
@@ -31,5 +41,14 @@ final class TopicPartitionView implements PartitionView {
     @Override
     public Set<Integer> ownedPartitions() {
         return owned.get();
+    }
+
+    @Override
+    public Optional<String> ownerOf(int partition) {
+        if (owned.get().contains(partition)) {
+            return Optional.of(selfUrl.get());
+        }
+        // the table may still name this node for a partition it has just lost
+        return routes.get().ownerOf(partition).filter(url -> !url.equals(selfUrl.get()));
     }
 }

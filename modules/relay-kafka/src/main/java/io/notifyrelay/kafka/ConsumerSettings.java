@@ -9,10 +9,24 @@ import java.util.Objects;
  *
  * @param groupInstanceId static membership id ({@code group.instance.id}), or null for dynamic membership
  * @param clientProperties any other Kafka consumer properties, passed through unchanged (security, timeouts …)
+ * @param mode             consumer group (each node its share) or broadcast (each node everything)
+ * @param clientId         the consumer's {@code client.id}; in group mode it carries the node's advertised
+ *                         URL so every node can learn the owner of each partition from the group
  */
 public record ConsumerSettings(String bootstrapServers, String topic, String groupId, GroupProtocol groupProtocol,
-                               String groupInstanceId, Duration pollTimeout, Map<String, String> clientProperties) {
+                               String groupInstanceId, Duration pollTimeout, Map<String, String> clientProperties,
+                               RelayMode mode, String clientId) {
+
+    /** Group mode with the default client id. */
+    public ConsumerSettings(String bootstrapServers, String topic, String groupId, GroupProtocol groupProtocol,
+                            String groupInstanceId, Duration pollTimeout, Map<String, String> clientProperties) {
+        this(bootstrapServers, topic, groupId, groupProtocol, groupInstanceId, pollTimeout, clientProperties,
+                RelayMode.GROUP, "notify-relay");
+    }
+
     public ConsumerSettings {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(clientId, "clientId");
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(groupId, "groupId");

@@ -4,6 +4,7 @@ import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.kafka.internal.Records;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -68,9 +70,15 @@ public final class RelayConsumer implements AutoCloseable {
     public static Map<String, Object> consumerConfig(ConsumerSettings settings) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "notify-relay");
         config.putAll(settings.clientProperties());
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.clientId());
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        if (settings.mode() == RelayMode.BROADCAST) {
+            // every node reads everything from the live end; no group, so nothing to commit
+            config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+            return config;
+        }
         config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         config.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, settings.groupProtocol().configValue());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
@@ -115,7 +123,11 @@ public final class RelayConsumer implements AutoCloseable {
         Consumer<byte[], byte[]> kafka = consumer;
         Duration backoff = Duration.ofMillis(100);
         try {
-            kafka.subscribe(List.of(settings.topic()), new Rebalance());
+            if (settings.mode() == RelayMode.BROADCAST) {
+                assignAll(kafka);
+            } else {
+                kafka.subscribe(List.of(settings.topic()), new Rebalance());
+            }
             while (!isStopping()) {
                 try {
                     ConsumerRecords<byte[], byte[]> records = kafka.poll(settings.pollTimeout());
@@ -143,6 +155,16 @@ public final class RelayConsumer implements AutoCloseable {
             state.compareAndSet(State.STOPPING, State.STOPPED);
             stopped.countDown();
         }
+    }
+
+    private void assignAll(Consumer<byte[], byte[]> kafka) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo info : kafka.partitionsFor(settings.topic())) {
+            partitions.add(new TopicPartition(info.topic(), info.partition()));
+        }
+        kafka.assign(partitions);
+        kafka.seekToEnd(partitions);
+        new Rebalance().onPartitionsAssigned(partitions);
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> record) {

@@ -22,6 +22,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -92,6 +93,20 @@ public final class RelayWebSocketServer implements AutoCloseable {
         return dispatcher.dispatch(event);
     }
 
+    /** The group took these partitions away: sessions served through them will be told to move. */
+    public void partitionsRevoked(Set<Integer> revoked) {
+        acceptor.sessions().forEach(session -> session.notifyRevoked(Set.copyOf(revoked)));
+    }
+
+    public void partitionsAssigned(Set<Integer> assigned) {
+        acceptor.sessions().forEach(session -> session.notifyAssigned(Set.copyOf(assigned)));
+    }
+
+    /** New owners are known: sessions waiting for them get their {@code moved} frames. */
+    public void routesChanged() {
+        acceptor.sessions().forEach(WsSession::notifyRoutesChanged);
+    }
+
     public int sessionCount() {
         return acceptor.sessions().size();
     }
@@ -105,7 +120,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
     public void stop() {
         accepting = false;
         for (WsSession session : acceptor.sessions()) {
-            session.close(CloseCodes.GOING_AWAY, "node shutting down; reconnect");
+            session.onIoThread(() -> session.close(CloseCodes.GOING_AWAY, "node shutting down; reconnect"));
         }
         long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
         while (!acceptor.sessions().isEmpty() && System.nanoTime() < deadline) {

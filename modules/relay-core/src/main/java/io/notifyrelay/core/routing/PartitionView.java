@@ -1,8 +1,9 @@
 package io.notifyrelay.core.routing;
 
+import java.util.Optional;
 import java.util.Set;
 
-/** What this node knows about partitions: where a contact lives and which partitions this node consumes. */
+/** What this node knows about partitions: where a contact lives, which partitions it serves, who serves the rest. */
 public interface PartitionView {
 
     int partitionCount();
@@ -12,4 +13,10 @@ public interface PartitionView {
 
     /** Partitions whose events this node delivers right now. */
     Set<Integer> ownedPartitions();
+
+    /**
+     * The WebSocket URL of the node that serves {@code partition}, when known. In broadcast mode every
+     * node serves every partition, so this is this node's own URL.
+     */
+    Optional<String> ownerOf(int partition);
 }

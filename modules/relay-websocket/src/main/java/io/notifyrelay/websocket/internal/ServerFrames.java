@@ -72,14 +72,33 @@ public final class ServerFrames {
     public static String subscribed(Collection<String> contacts, Collection<Integer> partitions) {
         ObjectNode frame = frame("subscribed");
         frame.put("lobWide", contacts == null);
-        if (contacts == null) {
-            frame.putNull("contacts");
-        } else {
+        if (contacts != null) {
             ArrayNode array = frame.putArray("contacts");
             contacts.forEach(array::add);
         }
         ArrayNode array = frame.putArray("partitions");
         partitions.forEach(array::add);
+        return frame.toString();
+    }
+
+    /**
+     * Tells the client that this node does not (or no longer) serve these contacts or partitions.
+     *
+     * @param contacts   contacts to subscribe to at {@code url}; empty for partitions of a LOB-wide subscription
+     * @param url        WebSocket URL of the node that serves them, or null while no node has them yet
+     *                   (ask {@code GET /v1/routes} again shortly)
+     */
+    public static String moved(Collection<String> contacts, Collection<Integer> partitions, String url) {
+        ObjectNode frame = frame("moved");
+        ArrayNode contactArray = frame.putArray("contacts");
+        contacts.forEach(contactArray::add);
+        ArrayNode partitionArray = frame.putArray("partitions");
+        partitions.forEach(partitionArray::add);
+        if (url == null) {
+            frame.putNull("url");
+        } else {
+            frame.put("url", url);
+        }
         return frame.toString();
     }
 

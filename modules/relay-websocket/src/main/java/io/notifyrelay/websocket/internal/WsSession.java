@@ -13,7 +13,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +45,9 @@ public final class WsSession implements Subscriber {
     private final AtomicLong pendingBytes = new AtomicLong();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Set<String> contacts = ConcurrentHashMap.newKeySet();
+    /** Revoked partitions whose new owner the client has not been told yet, with the contacts to move. */
+    private final Map<Integer, Set<String>> pendingMoves = new ConcurrentHashMap<>();
+    private static final String UNKNOWN_OWNER = "";
 
     private volatile Principal principal;
     private volatile boolean lobWide;
@@ -148,6 +154,7 @@ public final class WsSession implements Subscriber {
         if (requested == null && !who.restrictedToContacts()) {
             lobWide = true;
             context.registry().subscribeLob(who.lobId(), this);
+            // served for this node's partitions; the client finds the others' owners in GET /v1/routes
             sendControl(ServerFrames.subscribed(null, new TreeSet<>(context.partitions().ownedPartitions())));
             return;
         }
@@ -166,17 +173,102 @@ public final class WsSession implements Subscriber {
                     + context.settings().maxContactsPerSession() + " contacts"));
             return;
         }
-        contacts.addAll(wanted);
-        context.registry().subscribeContacts(who.lobId(), wanted, this);
+        // serve here what this node owns; point the client to the owner of the rest
         Set<Integer> owned = context.partitions().ownedPartitions();
+        Set<String> servedHere = new LinkedHashSet<>();
         Set<Integer> partitions = new TreeSet<>();
+        Map<Integer, Set<String>> elsewhere = new TreeMap<>();
         for (String contactId : wanted) {
             int partition = context.partitions().partitionOf(contactId);
             if (owned.contains(partition)) {
+                servedHere.add(contactId);
                 partitions.add(partition);
+            } else {
+                elsewhere.computeIfAbsent(partition, p -> new LinkedHashSet<>()).add(contactId);
             }
         }
-        sendControl(ServerFrames.subscribed(new ArrayList<>(wanted), partitions));
+        contacts.addAll(servedHere);
+        context.registry().subscribeContacts(who.lobId(), servedHere, this);
+        sendControl(ServerFrames.subscribed(new ArrayList<>(servedHere), partitions));
+        sendMoves(elsewhere);
+    }
+
+    /** One {@code moved} frame per owner, naming its contacts and partitions. */
+    private void sendMoves(Map<Integer, Set<String>> contactsByPartition) {
+        Map<String, Set<Integer>> partitionsByOwner = new LinkedHashMap<>();
+        Map<String, Set<String>> contactsByOwner = new LinkedHashMap<>();
+        for (Map.Entry<Integer, Set<String>> entry : contactsByPartition.entrySet()) {
+            String owner = context.partitions().ownerOf(entry.getKey()).orElse(UNKNOWN_OWNER);
+            partitionsByOwner.computeIfAbsent(owner, o -> new TreeSet<>()).add(entry.getKey());
+            contactsByOwner.computeIfAbsent(owner, o -> new LinkedHashSet<>()).addAll(entry.getValue());
+        }
+        partitionsByOwner.forEach((owner, partitions) -> sendControl(ServerFrames.moved(contactsByOwner.get(owner),
+                partitions, UNKNOWN_OWNER.equals(owner) ? null : owner)));
+    }
+
+    /**
+     * The group took partitions from this node. Contacts on them are no longer served here; the client
+     * is told where they went as soon as the new owner is known ({@link #routesChanged()}).
+     */
+    void partitionsRevoked(Set<Integer> revoked) {
+        Principal who = principal;
+        if (who == null) {
+            return;
+        }
+        List<String> leaving = new ArrayList<>();
+        for (String contactId : contacts) {
+            int partition = context.partitions().partitionOf(contactId);
+            if (revoked.contains(partition)) {
+                leaving.add(contactId);
+                pendingMoves.computeIfAbsent(partition, p -> new LinkedHashSet<>()).add(contactId);
+            }
+        }
+        if (!leaving.isEmpty()) {
+            contacts.removeAll(leaving);
+            context.registry().unsubscribeContacts(who.lobId(), leaving, this);
+        }
+        if (lobWide) {
+            for (Integer partition : revoked) {
+                pendingMoves.computeIfAbsent(partition, p -> new LinkedHashSet<>());
+            }
+        }
+        routesChanged();
+    }
+
+    /** Partitions came (back) to this node: contacts still waiting to be moved are served here again. */
+    void partitionsAssigned(Set<Integer> assigned) {
+        Principal who = principal;
+        if (who == null) {
+            return;
+        }
+        List<String> back = new ArrayList<>();
+        for (Integer partition : assigned) {
+            Set<String> waiting = pendingMoves.remove(partition);
+            if (waiting != null) {
+                back.addAll(waiting);
+            }
+        }
+        if (!back.isEmpty()) {
+            contacts.addAll(back);
+            context.registry().subscribeContacts(who.lobId(), back, this);
+        }
+    }
+
+    /** Sends {@code moved} for every revoked partition whose new owner is now known. */
+    void routesChanged() {
+        Map<Integer, Set<String>> ready = new TreeMap<>();
+        Set<Integer> owned = context.partitions().ownedPartitions();
+        for (Integer partition : new ArrayList<>(pendingMoves.keySet())) {
+            if (owned.contains(partition)) {
+                continue;
+            }
+            if (context.partitions().ownerOf(partition).isPresent()) {
+                ready.put(partition, pendingMoves.remove(partition));
+            }
+        }
+        if (!ready.isEmpty()) {
+            sendMoves(ready);
+        }
     }
 
     private void onUnsubscribe(List<String> unwanted) {
@@ -251,6 +343,23 @@ public final class WsSession implements Subscriber {
             }
         }
         context.sessionClosed(this);
+    }
+
+    /** Runs {@code task} on this connection's I/O thread, where all of its state changes happen. */
+    public void onIoThread(Runnable task) {
+        channel.getIoThread().execute(task);
+    }
+
+    public void notifyRevoked(Set<Integer> revoked) {
+        onIoThread(() -> partitionsRevoked(revoked));
+    }
+
+    public void notifyAssigned(Set<Integer> assigned) {
+        onIoThread(() -> partitionsAssigned(assigned));
+    }
+
+    public void notifyRoutesChanged() {
+        onIoThread(this::routesChanged);
     }
 
     public long pendingBytes() {
