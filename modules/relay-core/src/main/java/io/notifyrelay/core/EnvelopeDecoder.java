@@ -3,8 +3,11 @@ package io.notifyrelay.core;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,7 +27,12 @@ import java.util.Optional;
 public final class EnvelopeDecoder {
 
     private static final JsonFactory JSON = new JsonFactory();
-    private static final ObjectMapper MAPPER = new ObjectMapper(JSON);
+    /** Exact decimals, so numbers inside a structured event's data are forwarded as written. */
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JSON)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
 
     private final String epoch;
     private final int maxValueBytes;
@@ -102,7 +110,7 @@ public final class EnvelopeDecoder {
         if (!(envelope instanceof ObjectNode)) {
             return reject(record, RejectReason.NOT_A_NOTIFICATION, "structured envelope is not a JSON object");
         }
-        String specVersion = envelope.path("specversion").asText(null);
+        String specVersion = envelope.path("specversion").isTextual() ? envelope.path("specversion").asText() : null;
         if (specVersion == null) {
             return reject(record, RejectReason.NOT_A_NOTIFICATION,
                     "no CloudEvents headers and the value is not a structured CloudEvent (no specversion)");
@@ -110,9 +118,14 @@ public final class EnvelopeDecoder {
         if (!CloudEventHeaders.SPEC_VERSION_1_0.equals(specVersion)) {
             return reject(record, RejectReason.UNSUPPORTED_SPEC_VERSION, "specversion " + specVersion);
         }
-        String lobId = envelope.path("lobid").asText("");
+        String lobId = envelope.path("lobid").isTextual() ? envelope.path("lobid").asText() : "";
         if (lobId.isBlank()) {
-            return reject(record, RejectReason.MISSING_LOB_ID, "no lobid attribute");
+            return reject(record, RejectReason.MISSING_LOB_ID, "no lobid attribute (a string)");
+        }
+        String eventIdAttribute = envelope.path("id").isTextual() ? envelope.path("id").asText() : "";
+        if (hasLoneSurrogate(lobId) || hasLoneSurrogate(eventIdAttribute)) {
+            // JSON escapes can spell UTF-16 halves that no UTF-8 frame can carry
+            return reject(record, RejectReason.MALFORMED_JSON, "id or lobid contains an unpaired surrogate");
         }
         JsonNode data = envelope.get("data");
         if (data == null || !data.isObject()) {
@@ -128,9 +141,8 @@ public final class EnvelopeDecoder {
         if (scan.problem() != null) {
             return reject(record, scan.reason(), scan.problem());
         }
-        String eventId = envelope.path("id").asText("");
-        return accept(record, eventId.isBlank() ? syntheticId(record) : eventId, lobId, contactId, scan.payloadType(),
-                notification);
+        return accept(record, eventIdAttribute.isBlank() ? syntheticId(record) : eventIdAttribute, lobId, contactId,
+                scan.payloadType(), notification);
     }
 
     private record ScanResult(PayloadType payloadType, RejectReason reason, String problem) {
@@ -262,6 +274,21 @@ public final class EnvelopeDecoder {
             i += extra + 1;
         }
         return true;
+    }
+
+    private static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return true;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String firstLine(String message) {

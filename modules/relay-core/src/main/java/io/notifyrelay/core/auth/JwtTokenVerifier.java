@@ -130,6 +130,9 @@ public final class JwtTokenVerifier implements TokenVerifier {
         if (claims.getClaim(CONTACTS_CLAIM) != null) {
             try {
                 List<String> list = claims.getStringListClaim(CONTACTS_CLAIM);
+                if (list.contains(null)) {
+                    throw new ParseException("contacts contains null", 0);
+                }
                 contacts = new LinkedHashSet<>(list);
             } catch (ParseException e) {
                 throw new AuthenticationException("claim contacts must be an array of strings");

@@ -1,6 +1,8 @@
 package io.notifyrelay.core.routing;
 
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -49,7 +51,7 @@ public final class SubscriptionRegistry<S extends Subscriber> {
             for (String contactId : contactIds) {
                 entry.byContact.computeIfAbsent(contactId, c -> ConcurrentHashMap.newKeySet()).add(subscriber);
             }
-            return entry;
+            return entry.isEmpty() ? null : entry;
         });
     }
 
@@ -74,16 +76,21 @@ public final class SubscriptionRegistry<S extends Subscriber> {
         if (subs == null) {
             return 0;
         }
-        int count = 0;
+        Set<S> handed = null;
         for (S subscriber : subs.wholeLob) {
+            if (handed == null) {
+                handed = Collections.newSetFromMap(new IdentityHashMap<>());
+            }
+            handed.add(subscriber);
             recipient.accept(subscriber);
-            count++;
         }
+        int count = handed == null ? 0 : handed.size();
         Set<S> contactSubscribers = subs.byContact.get(contactId);
         if (contactSubscribers != null) {
             for (S subscriber : contactSubscribers) {
-                // a session subscribed to the whole LOB has had it already
-                if (!subs.wholeLob.contains(subscriber)) {
+                // remember who had it rather than ask wholeLob again: a session may join or leave the
+                // whole LOB while this lookup runs, and must get the event exactly once either way
+                if (handed == null || handed.add(subscriber)) {
                     recipient.accept(subscriber);
                     count++;
                 }
