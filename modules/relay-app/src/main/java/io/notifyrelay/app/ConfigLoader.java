@@ -24,7 +24,7 @@ import io.notifyrelay.core.routing.ContactPartitioners;
 public final class ConfigLoader {
 
     private static final String KAFKA_PROPERTY_ENV_PREFIX = "RELAY_KAFKA_PROPERTY_";
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h)");
 
     private final Map<ConfigOption, String> values = new EnumMap<>(ConfigOption.class);
     private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
@@ -179,6 +179,10 @@ public final class ConfigLoader {
                 positiveInt(ConfigOption.SESSION_MAX_BUFFER_BYTES), positiveInt(ConfigOption.MAX_FRAME_BYTES),
                 positiveInt(ConfigOption.MAX_CONTACTS_PER_SESSION));
 
+        RelayConfig.Replay replay = new RelayConfig.Replay(nonNegativeInt(ConfigOption.REPLAY_WINDOW),
+                positiveInt(ConfigOption.REPLAY_MAX_RECORDS), positiveDuration(ConfigOption.REPLAY_TIMEOUT),
+                positiveInt(ConfigOption.REPLAY_CONCURRENCY));
+
         String nodeId = string(ConfigOption.NODE_ID);
         if (nodeId == null) {
             nodeId = hostName();
@@ -187,7 +191,7 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new RelayConfig(kafka, http, auth, sessions, nodeId, shutdown);
+        return new RelayConfig(kafka, http, auth, sessions, replay, nodeId, shutdown);
     }
 
     private String publicKeyPem() {
@@ -228,6 +232,14 @@ public final class ConfigLoader {
             problems.add(option.envName() + " must be a whole number, got '" + value + "'");
             return 0;
         }
+    }
+
+    private int nonNegativeInt(ConfigOption option) {
+        int value = integer(option);
+        if (value < 0) {
+            problems.add(option.envName() + " must be 0 or more, got " + value);
+        }
+        return value;
     }
 
     private int positiveInt(ConfigOption option) {

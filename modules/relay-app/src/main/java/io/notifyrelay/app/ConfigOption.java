@@ -31,6 +31,10 @@ public enum ConfigOption {
     MAX_FRAME_BYTES("65536", "Largest client frame accepted (then close 1009)."),
     MAX_CONTACTS_PER_SESSION("1000", "Most contacts one session may subscribe to."),
     MAX_RECORD_BYTES("262144", "Largest record value relayed; larger ones are rejected."),
+    REPLAY_WINDOW("1000", "Recent events kept in memory per partition, so short disconnects resume without reading Kafka; 0 keeps none."),
+    REPLAY_MAX_RECORDS("100000", "Most records one resume may read back per partition (beyond: recovered false, replay_limit)."),
+    REPLAY_TIMEOUT("30s", "Longest one resume may read from Kafka (beyond: recovered false, replay_timeout)."),
+    REPLAY_CONCURRENCY("2", "Resumes reading from Kafka at the same time; more wait their turn."),
     SHUTDOWN_TIMEOUT("10s", "Time a stopping node gives its consumer and sessions to finish."),
     KAFKA_PROPERTY(null, "Any Kafka consumer property, passed through: RELAY_KAFKA_PROPERTY_SECURITY_PROTOCOL=SSL "
             + "or --kafka-property security.protocol=SSL (repeatable).");

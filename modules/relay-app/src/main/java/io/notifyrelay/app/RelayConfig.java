@@ -4,8 +4,12 @@ import java.time.Duration;
 import java.util.Map;
 
 /** A relay node's whole configuration, one typed record per concern, validated by {@link ConfigLoader}. */
-public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, String nodeId,
+public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, Replay replay, String nodeId,
                           Duration shutdownTimeout) {
+
+    /** How resuming sessions are caught up: see {@code REPLAY_*} in {@link ConfigOption}. */
+    public record Replay(int windowPerPartition, long maxRecords, Duration timeout, int concurrency) {
+    }
 
     /** @param mode "group" or "broadcast"; @param partitioner a name {@code ContactPartitioners} knows */
     public record Kafka(String bootstrapServers, String topic, String groupId, String groupProtocol,

@@ -11,12 +11,16 @@ import io.notifyrelay.kafka.ConsumerFactory;
 import io.notifyrelay.kafka.ConsumerSettings;
 import io.notifyrelay.kafka.GroupProtocol;
 import io.notifyrelay.kafka.GroupRouteTracker;
+import io.notifyrelay.kafka.KafkaReplayer;
+import io.notifyrelay.kafka.ReplayReader;
+import io.notifyrelay.core.replay.RecentEvents;
 import io.notifyrelay.kafka.PartitionListener;
 import io.notifyrelay.kafka.RecordHandler;
 import io.notifyrelay.kafka.RelayConsumer;
 import io.notifyrelay.kafka.RelayMode;
 import io.notifyrelay.kafka.TopicInspector;
 import io.notifyrelay.kafka.TopicMetadata;
+import io.notifyrelay.websocket.HttpEndpoint;
 import io.notifyrelay.websocket.RelayWebSocketServer;
 import io.notifyrelay.websocket.WebSocketSettings;
 import java.net.InetAddress;
@@ -50,13 +54,18 @@ public final class RelayNode implements AutoCloseable {
     private final String advertisedUrl;
     private final RelayConsumer consumer;
     private final GroupRouteTracker routes;
+    /** Filled and read on the consumer thread only. */
+    private final RecentEvents recentEvents;
+    private final ReplayReader replayReader;
+    private final KafkaReplayer replayer;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicLong eventsConsumed = new AtomicLong();
     private final AtomicLong eventsDelivered = new AtomicLong();
     private final AtomicLong recordsRejected = new AtomicLong();
 
-    private RelayNode(RelayConfig config, ConsumerFactory consumerFactory) {
+    private RelayNode(RelayConfig config, ConsumerFactory consumerFactory, Map<String, HttpEndpoint> extraEndpoints) {
         this.config = config;
+        this.recentEvents = new RecentEvents(config.replay().windowPerPartition());
         RelayConfig.Kafka kafka = config.kafka();
         this.mode = RelayMode.valueOf(kafka.mode().toUpperCase(Locale.ROOT));
         this.partitioner = ContactPartitioners.byName(kafka.partitioner());
@@ -66,6 +75,7 @@ public final class RelayNode implements AutoCloseable {
         // the listener must be bound before the advertised URL (and so the consumer's client id) is known
         RelayConsumer[] consumerRef = new RelayConsumer[1];
         GroupRouteTracker[] routesRef = new GroupRouteTracker[1];
+        KafkaReplayer[] replayerRef = new KafkaReplayer[1];
         String[] selfUrl = new String[1];
         RelayConfig.Sessions sessions = config.sessions();
         WebSocketSettings webSocketSettings = new WebSocketSettings(config.http().host(), config.http().port(),
@@ -75,10 +85,12 @@ public final class RelayNode implements AutoCloseable {
                 .settings(webSocketSettings)
                 .tokenVerifier(JwtTokenVerifier.create(config.auth().jwtSecret(), config.auth().jwtPublicKeyPem(),
                         config.auth().clockSkew()))
-                .partitions(new TopicPartitionView(topic.partitionCount(), partitioner,
+                .partitions(new TopicPartitionView(topic.partitionCount(), topic.epoch(), partitioner,
                         () -> consumerRef[0].ownedPartitions(), () -> currentRoutes(routesRef[0]), () -> selfUrl[0]))
+                .replayer((request, target) -> replayerRef[0].resume(request, target))
                 .readiness(() -> isReady(), this::readinessDetails)
                 .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
+                .endpoints(extraEndpoints)
                 .build();
         server.start();
         this.advertisedUrl = config.http().advertisedUrl() != null ? config.http().advertisedUrl()
@@ -91,9 +103,14 @@ public final class RelayNode implements AutoCloseable {
                         table -> server.routesChanged())
                 : null;
         routesRef[0] = routes;
-        this.consumer = new RelayConsumer(consumerSettings, consumerFactory,
-                new EnvelopeDecoder(topic.epoch(), kafka.maxRecordBytes()), new Relay(), new Ownership());
+        EnvelopeDecoder decoder = new EnvelopeDecoder(topic.epoch(), kafka.maxRecordBytes());
+        this.consumer = new RelayConsumer(consumerSettings, consumerFactory, decoder, new Relay(), new Ownership());
         consumerRef[0] = consumer;
+        RelayConfig.Replay replay = config.replay();
+        this.replayReader = new ReplayReader(consumerSettings, consumerFactory, decoder,
+                new ReplayReader.Limits(replay.concurrency(), replay.maxRecords(), replay.timeout()));
+        this.replayer = new KafkaReplayer(consumer, recentEvents, replayReader);
+        replayerRef[0] = replayer;
     }
 
     private static ConsumerSettings consumerSettings(RelayConfig config, String clientId) {
@@ -114,7 +131,15 @@ public final class RelayNode implements AutoCloseable {
     }
 
     public static RelayNode start(RelayConfig config, ConsumerFactory consumerFactory) {
-        RelayNode node = new RelayNode(config, consumerFactory);
+        return start(config, consumerFactory, Map.of());
+    }
+
+    /**
+     * @param extraEndpoints more GET endpoints served beside the WebSocket, e.g. the demo page in dev mode
+     */
+    public static RelayNode start(RelayConfig config, ConsumerFactory consumerFactory,
+                                  Map<String, HttpEndpoint> extraEndpoints) {
+        RelayNode node = new RelayNode(config, consumerFactory, extraEndpoints);
         node.consumer.start();
         if (node.routes != null) {
             node.routes.start();
@@ -221,6 +246,7 @@ public final class RelayNode implements AutoCloseable {
             routes.close();
         }
         server.stop();
+        replayReader.close();
         log.info("Relay node {} stopped", config.nodeId());
     }
 
@@ -254,6 +280,7 @@ public final class RelayNode implements AutoCloseable {
         public void onEvent(RelayEvent event) {
             eventsConsumed.incrementAndGet();
             eventsDelivered.addAndGet(server.deliver(event));
+            recentEvents.add(event);
         }
 
         @Override
@@ -275,6 +302,7 @@ public final class RelayNode implements AutoCloseable {
 
         @Override
         public void onRevoked(Set<Integer> removed, Set<Integer> nowOwned) {
+            removed.forEach(recentEvents::forget);
             server.partitionsRevoked(removed);
             if (routes != null) {
                 routes.refreshSoon();

@@ -14,14 +14,16 @@ import java.util.function.Supplier;
 final class TopicPartitionView implements PartitionView {
 
     private final int partitionCount;
+    private final String epoch;
     private final ContactPartitioner partitioner;
     private final Supplier<Set<Integer>> owned;
     private final Supplier<RouteTable> routes;
     private final Supplier<String> selfUrl;
 
-    TopicPartitionView(int partitionCount, ContactPartitioner partitioner, Supplier<Set<Integer>> owned,
+    TopicPartitionView(int partitionCount, String epoch, ContactPartitioner partitioner, Supplier<Set<Integer>> owned,
                        Supplier<RouteTable> routes, Supplier<String> selfUrl) {
         this.partitionCount = partitionCount;
+        this.epoch = epoch;
         this.partitioner = partitioner;
         this.owned = owned;
         this.routes = routes;
@@ -31,6 +33,11 @@ final class TopicPartitionView implements PartitionView {
     @Override
     public int partitionCount() {
         return partitionCount;
+    }
+
+    @Override
+    public String epoch() {
+        return epoch;
     }
 
     @Override

@@ -150,4 +150,52 @@ class RobustnessIT {
     private static int sessionCount() {
         return Notifications.tree(TestRelays.get(relay, "/health/ready").body()).path("sessions").asInt();
     }
+
+    /** A session closed as too slow (4429) comes back with its last cursor and loses nothing. */
+    @Test
+    void aSessionClosedAsTooSlowResumesAndLosesNothing() {
+        String lob = TestRelays.uniqueName("lob");
+        String contact = UUID.randomUUID().toString();
+        String notification = "{\"payloadType\":\"CONNECTION_RESPONSE\",\"payload\":{\"contactId\":\"" + contact
+                + "\",\"state\":\"accepted-invitation\",\"message\":\"" + "y".repeat(1500) + "\"}}";
+        List<String> sent = new ArrayList<>();
+        List<JsonNode> seen;
+        try (WsTestClient slow = WsTestClient.connectStalled(TestRelays.wsUri(relay), 2)) {
+            slow.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign() + "\"}");
+            slow.send("{\"type\":\"subscribe\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> slow.framesOfType("subscribed").size() == 1);
+            while (slow.framesOfType("event").size() < 20_000 && !slowSessionGone(lob) && sent.size() < 20_000) {
+                List<CompletableFuture<PublishResult>> batch = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    batch.add(publisher.publishAsync(lob, contact, notification));
+                }
+                batch.forEach(f -> sent.add(f.join().eventId()));
+            }
+            assertEquals(4429, slow.awaitClose(), "closed as too slow");
+            seen = slow.framesOfType("event");
+        }
+        assertTrue(seen.size() < sent.size(), "the slow session missed some events");
+        String cursor = seen.get(seen.size() - 1).path("cursor").asText();
+        try (WsTestClient back = lobSession(lob, cursor)) {
+            List<String> all = new ArrayList<>();
+            seen.forEach(e -> all.add(e.path("id").asText()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> all.size() + back.framesOfType("event").size() >= sent.size());
+            back.framesOfType("event").forEach(e -> all.add(e.path("id").asText()));
+            assertEquals(sent, all, "everything exactly once, in order");
+        }
+    }
+
+    private boolean slowSessionGone(String lob) {
+        return sessionCount() == 0;
+    }
+
+    private static WsTestClient lobSession(String lob, String cursor) {
+        WsTestClient client = WsTestClient.connect(TestRelays.wsUri(relay));
+        client.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign() + "\"}");
+        client.awaitFrame("welcome");
+        client.send("{\"type\":\"subscribe\",\"cursors\":[\"" + cursor + "\"]}");
+        JsonNode subscribed = client.awaitFrame("subscribed");
+        assertTrue(subscribed.path("recovered").asBoolean(), subscribed.toString());
+        return client;
+    }
 }

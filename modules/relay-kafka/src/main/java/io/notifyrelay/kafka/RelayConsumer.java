@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -19,7 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
@@ -52,6 +53,7 @@ public final class RelayConsumer implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
 
+    private final Queue<LoopTask> loopTasks = new ConcurrentLinkedQueue<>();
     private volatile Consumer<byte[], byte[]> consumer;
     private volatile Set<Integer> ownedPartitions = Set.of();
     private volatile Throwable failure;
@@ -92,7 +94,14 @@ public final class RelayConsumer implements AutoCloseable {
         if (!state.compareAndSet(State.CREATED, State.JOINING)) {
             throw new IllegalStateException("already started");
         }
-        consumer = consumerFactory.create(consumerConfig(settings));
+        try {
+            consumer = consumerFactory.create(consumerConfig(settings));
+        } catch (RuntimeException e) {
+            failure = e;
+            state.set(State.FAILED);
+            stopped.countDown();
+            throw e;
+        }
         thread.start();
     }
 
@@ -114,6 +123,33 @@ public final class RelayConsumer implements AutoCloseable {
         return failure;
     }
 
+    /** Work that must happen between two batches of records, with the consumer at hand. */
+    @FunctionalInterface
+    public interface LoopTask {
+        void run(LoopContext context);
+    }
+
+    /** What a {@link LoopTask} may ask of the consumer. */
+    public interface LoopContext {
+        /** The offset of the next record of {@code partition} this loop will hand over. */
+        long position(int partition);
+
+        Set<Integer> ownedPartitions();
+    }
+
+    /**
+     * Runs {@code task} on the consumer thread between two batches: everything handed over before it
+     * ran is delivered, nothing after it has been. That is the seam a resume needs. Tasks submitted
+     * after the loop stopped are never run.
+     */
+    public void runOnLoop(LoopTask task) {
+        loopTasks.add(task);
+        Consumer<byte[], byte[]> kafka = consumer;
+        if (kafka != null) {
+            kafka.wakeup();
+        }
+    }
+
     /** Partitions this node consumes right now. */
     public Set<Integer> ownedPartitions() {
         return ownedPartitions;
@@ -130,6 +166,7 @@ public final class RelayConsumer implements AutoCloseable {
             }
             while (!isStopping()) {
                 try {
+                    runLoopTasks(kafka);
                     ConsumerRecords<byte[], byte[]> records = kafka.poll(settings.pollTimeout());
                     for (ConsumerRecord<byte[], byte[]> record : records) {
                         handle(record);
@@ -146,7 +183,7 @@ public final class RelayConsumer implements AutoCloseable {
                             ? Duration.ofSeconds(5) : backoff.multipliedBy(2);
                 }
             }
-        } catch (KafkaException | IllegalStateException e) {
+        } catch (RuntimeException | Error e) {
             failure = e;
             state.set(State.FAILED);
             log.error("Consumer loop stopped by an error it cannot recover from; the node is no longer live", e);
@@ -165,6 +202,38 @@ public final class RelayConsumer implements AutoCloseable {
         kafka.assign(partitions);
         kafka.seekToEnd(partitions);
         new Rebalance().onPartitionsAssigned(partitions);
+    }
+
+    private void runLoopTasks(Consumer<byte[], byte[]> kafka) {
+        LoopContext context = new LoopContext() {
+            @Override
+            public long position(int partition) {
+                TopicPartition topicPartition = new TopicPartition(settings.topic(), partition);
+                for (int attempt = 0; ; attempt++) {
+                    try {
+                        return kafka.position(topicPartition, Duration.ofSeconds(5));
+                    } catch (WakeupException e) {
+                        // another task was submitted meanwhile; its wakeup is spent, ask again
+                        if (attempt >= 3 || isStopping()) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+
+            @Override
+            public Set<Integer> ownedPartitions() {
+                return ownedPartitions;
+            }
+        };
+        LoopTask task;
+        while ((task = loopTasks.poll()) != null) {
+            try {
+                task.run(context);
+            } catch (RuntimeException e) {
+                log.error("Loop task failed", e);
+            }
+        }
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> record) {
@@ -210,6 +279,7 @@ public final class RelayConsumer implements AutoCloseable {
         State previous = state.getAndUpdate(s -> s == State.FAILED || s == State.STOPPED ? s : State.STOPPING);
         if (previous == State.CREATED) {
             state.set(State.STOPPED);
+            stopped.countDown();
             return;
         }
         Consumer<byte[], byte[]> kafka = consumer;

@@ -3,6 +3,7 @@ package io.notifyrelay.websocket;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.TokenVerifier;
+import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.Dispatcher;
 import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
@@ -54,7 +55,8 @@ public final class RelayWebSocketServer implements AutoCloseable {
         SubscriptionRegistry<WsSession> registry = new SubscriptionRegistry<>();
         this.dispatcher = new Dispatcher<>(registry);
         this.acceptor = new SessionAcceptor(onClosed ->
-                new SessionContext(builder.settings, builder.tokenVerifier, registry, builder.partitions, onClosed));
+                new SessionContext(builder.settings, builder.tokenVerifier, registry, builder.partitions,
+                        builder.replayer, onClosed));
         this.ready = builder.ready;
         this.readinessDetails = builder.readinessDetails;
 
@@ -202,6 +204,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
         private WebSocketSettings settings;
         private TokenVerifier tokenVerifier;
         private PartitionView partitions;
+        private Replayer replayer = Replayer.LIVE_ONLY;
         private BooleanSupplier ready = () -> true;
         private Supplier<Map<String, Object>> readinessDetails = Map::of;
         private final Map<String, HttpEndpoint> endpoints = new LinkedHashMap<>();
@@ -221,6 +224,12 @@ public final class RelayWebSocketServer implements AutoCloseable {
             return this;
         }
 
+        /** How sessions that subscribe with cursors or a time are brought up to date. */
+        public Builder replayer(Replayer replayer) {
+            this.replayer = replayer;
+            return this;
+        }
+
         /** What {@code /health/ready} answers, and details to show with it. */
         public Builder readiness(BooleanSupplier ready, Supplier<Map<String, Object>> details) {
             this.ready = ready;
@@ -230,6 +239,11 @@ public final class RelayWebSocketServer implements AutoCloseable {
 
         public Builder endpoint(String path, HttpEndpoint endpoint) {
             endpoints.put(path, endpoint);
+            return this;
+        }
+
+        public Builder endpoints(Map<String, HttpEndpoint> more) {
+            endpoints.putAll(more);
             return this;
         }
 

@@ -8,6 +8,9 @@ public interface PartitionView {
 
     int partitionCount();
 
+    /** The topic's epoch, stamped in every cursor (see {@code Cursor}). */
+    String epoch();
+
     /** The partition the producer puts this contact's records on. */
     int partitionOf(String contactId);
 

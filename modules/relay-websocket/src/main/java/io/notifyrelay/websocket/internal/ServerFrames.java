@@ -70,7 +70,22 @@ public final class ServerFrames {
      * @param partitions the partitions on this node that serve the subscription
      */
     public static String subscribed(Collection<String> contacts, Collection<Integer> partitions) {
+        return subscribed(contacts, partitions, null, null);
+    }
+
+    /**
+     * @param recovered for a resume: whether everything missed was replayed; null when not resuming
+     * @param reason    why not, when {@code recovered} is false
+     */
+    public static String subscribed(Collection<String> contacts, Collection<Integer> partitions, Boolean recovered,
+                                    String reason) {
         ObjectNode frame = frame("subscribed");
+        if (recovered != null) {
+            frame.put("recovered", recovered.booleanValue());
+            if (reason != null) {
+                frame.put("reason", reason);
+            }
+        }
         frame.put("lobWide", contacts == null);
         if (contacts != null) {
             ArrayNode array = frame.putArray("contacts");

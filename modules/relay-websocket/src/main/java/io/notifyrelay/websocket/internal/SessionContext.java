@@ -1,6 +1,7 @@
 package io.notifyrelay.websocket.internal;
 
 import io.notifyrelay.core.auth.TokenVerifier;
+import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
 import io.notifyrelay.websocket.WebSocketSettings;
@@ -9,7 +10,7 @@ import java.util.function.Consumer;
 /** What every session of a server shares. */
 public record SessionContext(WebSocketSettings settings, TokenVerifier tokenVerifier,
                              SubscriptionRegistry<WsSession> registry, PartitionView partitions,
-                             Consumer<WsSession> onSessionClosed) {
+                             Replayer replayer, Consumer<WsSession> onSessionClosed) {
 
     void sessionClosed(WsSession session) {
         onSessionClosed.accept(session);

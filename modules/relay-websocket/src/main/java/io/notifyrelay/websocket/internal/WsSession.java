@@ -3,6 +3,8 @@ package io.notifyrelay.websocket.internal;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.AuthenticationException;
 import io.notifyrelay.core.auth.Principal;
+import io.notifyrelay.core.replay.ResumeRequest;
+import io.notifyrelay.core.replay.ResumeTarget;
 import io.notifyrelay.core.routing.Subscriber;
 import io.notifyrelay.websocket.CloseCodes;
 import io.undertow.websockets.core.WebSocketCallback;
@@ -45,6 +47,16 @@ public final class WsSession implements Subscriber {
     private final AtomicLong pendingBytes = new AtomicLong();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Set<String> contacts = ConcurrentHashMap.newKeySet();
+    /** Highest offset sent per partition, allocated on the first event so idle sessions hold none. */
+    private volatile long[] lastOffsets;
+    private final Object heldLock = new Object();
+    /** Notified as writes complete, for a replay waiting on a slow client. */
+    private final Object drained = new Object();
+    /** Partitions still being replayed: their live events wait in {@link #held}. */
+    private volatile Set<Integer> heldPartitions = Set.of();
+    private final List<RelayEvent> held = new ArrayList<>();
+    private long heldBytes;
+    private volatile boolean resuming;
     /** Revoked partitions whose new owner the client has not been told yet, with the contacts to move. */
     private final Map<Integer, Set<String>> pendingMoves = new ConcurrentHashMap<>();
     private static final String UNKNOWN_OWNER = "";
@@ -145,17 +157,26 @@ public final class WsSession implements Subscriber {
     }
 
     private void onSubscribe(ClientFrame.Subscribe subscribe) {
-        if (subscribe.cursors() != null || subscribe.since() != null) {
-            sendControl(ServerFrames.error("resume_unavailable",
-                    "this relay version does not replay; subscribed to the live stream only"));
-        }
         Principal who = principal;
+        if (resuming) {
+            sendControl(ServerFrames.error("resume_in_progress", "wait for subscribed before subscribing again"));
+            return;
+        }
+        ResumePlan resume = ResumePlan.parse(subscribe, context.partitions().epoch());
+        if (resume.badSince() != null) {
+            sendControl(ServerFrames.error("bad_frame", resume.badSince()));
+        }
         List<String> requested = subscribe.contacts();
         if (requested == null && !who.restrictedToContacts()) {
-            lobWide = true;
-            context.registry().subscribeLob(who.lobId(), this);
             // served for this node's partitions; the client finds the others' owners in GET /v1/routes
-            sendControl(ServerFrames.subscribed(null, new TreeSet<>(context.partitions().ownedPartitions())));
+            Set<Integer> partitions = new TreeSet<>(context.partitions().ownedPartitions());
+            if (!resume.requested()) {
+                lobWide = true;
+                context.registry().subscribeLob(who.lobId(), this);
+                sendControl(ServerFrames.subscribed(null, partitions, null, null));
+            } else {
+                startResume(resume, null, partitions);
+            }
             return;
         }
         // a token limited to some contacts turns "everything of my LOB" into "all my contacts"
@@ -187,10 +208,67 @@ public final class WsSession implements Subscriber {
                 elsewhere.computeIfAbsent(partition, p -> new LinkedHashSet<>()).add(contactId);
             }
         }
-        contacts.addAll(servedHere);
-        context.registry().subscribeContacts(who.lobId(), servedHere, this);
-        sendControl(ServerFrames.subscribed(new ArrayList<>(servedHere), partitions));
         sendMoves(elsewhere);
+        contacts.addAll(servedHere);
+        if (!resume.requested()) {
+            context.registry().subscribeContacts(who.lobId(), servedHere, this);
+            sendControl(ServerFrames.subscribed(new ArrayList<>(servedHere), partitions, null, null));
+        } else {
+            startResume(resume, servedHere, partitions);
+        }
+    }
+
+    /**
+     * Replays what the client missed, then joins it to the live stream. {@code subscribed} (with
+     * {@code recovered}) is sent when the replay is over, before the first live event after the seam.
+     *
+     * @param resumedContacts the contacts subscribed here, or null for the whole LOB
+     */
+    private void startResume(ResumePlan plan, Set<String> resumedContacts, Set<Integer> partitions) {
+        resuming = true;
+        Principal who = principal;
+        Map<Integer, Long> from = new java.util.HashMap<>(plan.fromOffsets());
+        from.keySet().retainAll(partitions);
+        context.replayer().resume(new ResumeRequest(partitions, from, plan.since()), new ResumeTarget() {
+            @Override
+            public boolean wants(RelayEvent event) {
+                return who.lobId().equals(event.lobId()) && who.mayReceive(event.contactId())
+                        && (resumedContacts == null || resumedContacts.contains(event.contactId()));
+            }
+
+            @Override
+            public void deliverReplayed(RelayEvent event) {
+                awaitRoomToReplay();
+                send(event);
+            }
+
+            @Override
+            public void goLive(Set<Integer> stillReplaying) {
+                heldPartitions = Set.copyOf(stillReplaying); // before joining, so no live event slips past
+                if (resumedContacts == null) {
+                    lobWide = true;
+                    context.registry().subscribeLob(who.lobId(), WsSession.this);
+                } else {
+                    context.registry().subscribeContacts(who.lobId(), resumedContacts, WsSession.this);
+                }
+            }
+
+            @Override
+            public void finish(boolean recovered, String reason) {
+                boolean complete = recovered && plan.problem() == null;
+                synchronized (heldLock) {
+                    sendControl(ServerFrames.subscribed(resumedContacts == null ? null : new ArrayList<>(resumedContacts),
+                            partitions, complete, complete ? null : (plan.problem() != null ? plan.problem() : reason)));
+                    for (RelayEvent event : held) {
+                        send(event);
+                    }
+                    held.clear();
+                    heldBytes = 0;
+                    heldPartitions = Set.of();
+                }
+                resuming = false;
+            }
+        });
     }
 
     /** One {@code moved} frame per owner, naming its contacts and partitions. */
@@ -277,6 +355,7 @@ public final class WsSession implements Subscriber {
         sendControl(ServerFrames.unsubscribed(unwanted));
     }
 
+    /** A live event from the consumer thread. */
     @Override
     public void deliver(RelayEvent event) {
         Principal who = principal;
@@ -288,6 +367,43 @@ public final class WsSession implements Subscriber {
             log.error("Refused to deliver {} to session {} of lob {}", event, id, who.lobId());
             return;
         }
+        if (!heldPartitions.isEmpty() && holdBack(event)) {
+            return;
+        }
+        send(event);
+    }
+
+    /** While older events of its partition are replayed, a live event waits; true if it was held. */
+    private boolean holdBack(RelayEvent event) {
+        synchronized (heldLock) {
+            if (!heldPartitions.contains(event.partition())) {
+                return false;
+            }
+            held.add(event);
+            heldBytes += event.notification().length;
+            if (heldBytes > context.settings().maxOutboundBytes()) {
+                close(CloseCodes.TOO_SLOW, "too many live events waiting while catching up; resume again later");
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Writes an event unless this session already has it: offsets only go forward per partition, which
+     * makes the replay/live seam and redelivery after a rebalance exact.
+     */
+    private void send(RelayEvent event) {
+        if (closing.get()) {
+            return;
+        }
+        long[] last = lastOffsets;
+        if (last == null || last.length <= event.partition()) {
+            last = growLastOffsets(event.partition());
+        }
+        if (event.offset() <= last[event.partition()]) {
+            return;
+        }
+        last[event.partition()] = event.offset();
         byte[] frame = event.encoded(ServerFrames.EVENT_ENCODER);
         if (pendingBytes.addAndGet(frame.length) > context.settings().maxOutboundBytes()) {
             close(CloseCodes.TOO_SLOW, "session too slow: more than " + context.settings().maxOutboundBytes()
@@ -295,6 +411,36 @@ public final class WsSession implements Subscriber {
             return;
         }
         WebSockets.sendText(ByteBuffer.wrap(frame), channel, new Written(frame.length));
+    }
+
+    /** Replay waits while half the outbound limit is still unwritten: catching up must not cost a 4429. */
+    private void awaitRoomToReplay() {
+        long roomAt = context.settings().maxOutboundBytes() / 2;
+        synchronized (drained) {
+            while (pendingBytes.get() > roomAt && !closing.get()) {
+                try {
+                    drained.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private synchronized long[] growLastOffsets(int partition) {
+        long[] current = lastOffsets;
+        if (current != null && current.length > partition) {
+            return current;
+        }
+        int size = Math.max(partition + 1, context.partitions().partitionCount());
+        long[] grown = new long[size];
+        java.util.Arrays.fill(grown, -1L);
+        if (current != null) {
+            System.arraycopy(current, 0, grown, 0, current.length);
+        }
+        lastOffsets = grown;
+        return grown;
     }
 
     private void sendControl(String json) {
@@ -391,6 +537,11 @@ public final class WsSession implements Subscriber {
         @Override
         public void complete(WebSocketChannel ch, Void context) {
             pendingBytes.addAndGet(-size);
+            if (resuming) {
+                synchronized (drained) {
+                    drained.notifyAll();
+                }
+            }
         }
 
         @Override

@@ -1,0 +1,30 @@
+package io.notifyrelay.core.replay;
+
+import io.notifyrelay.core.RelayEvent;
+import java.util.Set;
+
+/**
+ * The session being resumed, as the replay sees it. The replay calls, in this order: any number of
+ * {@link #deliverReplayed}, exactly one {@link #goLive} (on the consumer thread, at the seam), more
+ * {@link #deliverReplayed} for partitions still being read from Kafka, then exactly one {@link #finish}.
+ */
+public interface ResumeTarget {
+
+    /** Whether the subscription covers this event (its LOB and, unless LOB-wide, its contact). */
+    boolean wants(RelayEvent event);
+
+    /**
+     * Sends one missed event. Called on a replay thread, never the consumer thread: it may wait while
+     * the client reads what was already sent, so a replay never outruns the session's buffer.
+     */
+    void deliverReplayed(RelayEvent event);
+
+    /**
+     * Joins the live stream. Live events of {@code stillReplaying} partitions must be held back until
+     * {@link #finish}, because older events of those partitions are still being read.
+     */
+    void goLive(Set<Integer> stillReplaying);
+
+    /** Replay is over: say whether everything missed was delivered, then release held-back live events. */
+    void finish(boolean recovered, String reason);
+}
