@@ -75,6 +75,17 @@ public enum ConfigOption {
         return out.toString();
     }
 
+    /** The README's configuration reference, generated so it cannot drift from the code. */
+    public static String markdownTable() {
+        StringBuilder out = new StringBuilder("| Environment variable | Flag | Default | Meaning |\n|---|---|---|---|\n");
+        for (ConfigOption option : values()) {
+            out.append("| `").append(option.envName()).append("` | `").append(option.flag()).append("` | ")
+                    .append(option.defaultValue == null ? "" : "`" + option.defaultValue + "`").append(" | ")
+                    .append(option.description().replace("|", "\\|")).append(" |\n");
+        }
+        return out.toString();
+    }
+
     static List<ConfigOption> all() {
         return List.of(values());
     }

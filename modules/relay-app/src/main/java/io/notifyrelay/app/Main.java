@@ -9,6 +9,10 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        if (args.length == 1 && args[0].equals("--config-reference")) {
+            System.out.print(ConfigOption.markdownTable()); // for scripts/config-reference
+            return;
+        }
         RelayConfig config;
         try {
             config = ConfigLoader.load(args, System.getenv());

@@ -68,6 +68,27 @@ class ScaleOutIT {
         }
     }
 
+    /** The KIP-848 protocol assigns on the broker; routes come from the same group description. */
+    @Test
+    void theConsumerGroupProtocolSpreadsPartitionsAndRoutesAgreeToo() {
+        cluster.close();
+        String topic = TestRelays.uniqueName("kip848");
+        kafka.createTopic(topic, TestRelays.PARTITIONS);
+        cluster = new RelayCluster(kafka, topic, env -> env.put("RELAY_GROUP_PROTOCOL", "consumer"));
+        cluster.startNode();
+        cluster.startNode();
+        cluster.awaitStableRoutes();
+        RelayNode third = cluster.startNode();
+        cluster.awaitStableRoutes();
+        String contact = contactOwnedBy(third);
+        try (WsTestClient client = authenticated(cluster.notOwnerOf(contact).webSocketUrl(), "lob")) {
+            client.send("{\"type\":\"subscribe\",\"contacts\":[\"" + contact + "\"]}");
+            assertEquals(third.webSocketUrl(), client.awaitFrame("moved").path("url").asText());
+        }
+        cluster.stop(third);
+        cluster.awaitStableRoutes();
+    }
+
     @Test
     void aContactIsServedByItsOwnerAndMovedElsewhere() {
         cluster.startNode();
