@@ -183,6 +183,45 @@ public final class ConfigLoader {
                 positiveInt(ConfigOption.REPLAY_MAX_RECORDS), positiveDuration(ConfigOption.REPLAY_TIMEOUT),
                 positiveInt(ConfigOption.REPLAY_CONCURRENCY));
 
+        String deadLetterTopic = string(ConfigOption.DEAD_LETTER_TOPIC);
+        if (deadLetterTopic == null) {
+            deadLetterTopic = kafka.topic() + ".dlq";
+        } else if (deadLetterTopic.equalsIgnoreCase("none")) {
+            deadLetterTopic = null;
+        } else if (deadLetterTopic.equals(kafka.topic())) {
+            problems.add(ConfigOption.DEAD_LETTER_TOPIC.envName() + " must differ from the topic it protects");
+        }
+        String validation = string(ConfigOption.VALIDATION).toLowerCase(Locale.ROOT);
+        if (!validation.equals("lenient") && !validation.equals("strict")) {
+            problems.add(ConfigOption.VALIDATION.envName() + " must be 'lenient' or 'strict', got '" + validation + "'");
+        }
+        RelayConfig.Records records = new RelayConfig.Records(deadLetterTopic, validation.equals("strict"));
+
+        java.util.Set<String> origins = new java.util.LinkedHashSet<>();
+        String originList = string(ConfigOption.ALLOWED_ORIGINS);
+        if (originList != null) {
+            for (String origin : originList.split(",")) {
+                String trimmed = origin.trim();
+                if (trimmed.isEmpty()) {
+                    continue;
+                }
+                if (!trimmed.matches("https?://[^/\\s]+")) {
+                    problems.add(ConfigOption.ALLOWED_ORIGINS.envName() + ": '" + trimmed
+                            + "' is not an origin like https://app.example.com (scheme and host, no path)");
+                }
+                origins.add(trimmed);
+            }
+        }
+        RelayConfig.Limits limits = new RelayConfig.Limits(positiveInt(ConfigOption.MAX_SESSIONS),
+                positiveInt(ConfigOption.MAX_SESSIONS_PER_LOB), origins, positiveInt(ConfigOption.MAX_FRAMES_PER_SECOND));
+        String logFormat = string(ConfigOption.LOG_FORMAT).toLowerCase(Locale.ROOT);
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            problems.add(ConfigOption.LOG_FORMAT.envName() + " must be 'text' or 'json', got '" + logFormat + "'");
+        }
+        if (!string(ConfigOption.LOG_LEVEL).toUpperCase(Locale.ROOT).matches("ERROR|WARN|INFO|DEBUG|TRACE")) {
+            problems.add(ConfigOption.LOG_LEVEL.envName() + " must be ERROR, WARN, INFO, DEBUG or TRACE");
+        }
+
         String nodeId = string(ConfigOption.NODE_ID);
         if (nodeId == null) {
             nodeId = hostName();
@@ -191,7 +230,9 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new RelayConfig(kafka, http, auth, sessions, replay, nodeId, shutdown);
+        RelayConfig.Logging logging = new RelayConfig.Logging(logFormat,
+                string(ConfigOption.LOG_LEVEL).toUpperCase(Locale.ROOT));
+        return new RelayConfig(kafka, http, auth, sessions, replay, records, limits, logging, nodeId, shutdown);
     }
 
     private String publicKeyPem() {

@@ -35,6 +35,17 @@ public enum ConfigOption {
     REPLAY_MAX_RECORDS("100000", "Most records one resume may read back per partition (beyond: recovered false, replay_limit)."),
     REPLAY_TIMEOUT("30s", "Longest one resume may read from Kafka (beyond: recovered false, replay_timeout)."),
     REPLAY_CONCURRENCY("2", "Resumes reading from Kafka at the same time; more wait their turn."),
+    DEAD_LETTER_TOPIC(null, "Topic that gets a copy of every record that cannot be relayed, with headers saying "
+            + "where it came from and why; none disables. Default: <topic>.dlq (created if missing)."),
+    VALIDATION("lenient", "lenient: relay any JSON object with a known payloadType and an object payload; strict: "
+            + "also require it to match schemas/notification.schema.json (the rest is dead-lettered)."),
+    MAX_SESSIONS("100000", "Sessions one node accepts; beyond, the WebSocket handshake gets 503."),
+    MAX_SESSIONS_PER_LOB("20000", "Authenticated sessions of one LOB on one node; beyond, close 1013."),
+    MAX_FRAMES_PER_SECOND("50", "Client frames one session may send per second; beyond, close 1008."),
+    ALLOWED_ORIGINS(null, "Comma-separated browser origins allowed to open a WebSocket (e.g. https://app.example.com); "
+            + "empty allows any. Handshakes without an Origin header (non-browser clients) are allowed."),
+    LOG_FORMAT("text", "Log format on stdout: text or json (one JSON object per line, for log shippers)."),
+    LOG_LEVEL("INFO", "Root log level: ERROR, WARN, INFO, DEBUG."),
     SHUTDOWN_TIMEOUT("10s", "Time a stopping node gives its consumer and sessions to finish."),
     KAFKA_PROPERTY(null, "Any Kafka consumer property, passed through: RELAY_KAFKA_PROPERTY_SECURITY_PROTOCOL=SSL "
             + "or --kafka-property security.protocol=SSL (repeatable).");

@@ -27,6 +27,9 @@ public final class Main {
             System.exit(2);
             return;
         }
+        // logback reads these when the first logger is created, which happens only after this point
+        System.setProperty("RELAY_LOG_FORMAT", config.logging().format().toUpperCase(java.util.Locale.ROOT));
+        System.setProperty("RELAY_LOG_LEVEL", config.logging().level());
         RelayNode node;
         try {
             node = RelayNode.start(config);

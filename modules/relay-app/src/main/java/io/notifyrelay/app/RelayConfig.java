@@ -4,8 +4,29 @@ import java.time.Duration;
 import java.util.Map;
 
 /** A relay node's whole configuration, one typed record per concern, validated by {@link ConfigLoader}. */
-public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, Replay replay, String nodeId,
-                          Duration shutdownTimeout) {
+public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, Replay replay, Records records,
+                          Limits limits, Logging logging, String nodeId, Duration shutdownTimeout) {
+
+    /** @param format "text" or "json"; @param level the root log level */
+    public record Logging(String format, String level) {
+    }
+
+    /**
+     * What happens to records that cannot be relayed.
+     *
+     * @param deadLetterTopic where they are copied, or null for nowhere (they are still counted and logged)
+     * @param strict          validate every notification against the JSON Schema, not only its routing shape
+     */
+    public record Records(String deadLetterTopic, boolean strict) {
+    }
+
+    /** Caps that keep one client or one LOB from taking a node from the others. */
+    public record Limits(int maxSessions, int maxSessionsPerLob, java.util.Set<String> allowedOrigins,
+                         int maxFramesPerSecond) {
+        public Limits {
+            allowedOrigins = java.util.Set.copyOf(allowedOrigins);
+        }
+    }
 
     /** How resuming sessions are caught up: see {@code REPLAY_*} in {@link ConfigOption}. */
     public record Replay(int windowPerPartition, long maxRecords, Duration timeout, int concurrency) {

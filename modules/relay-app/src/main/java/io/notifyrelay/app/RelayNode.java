@@ -10,7 +10,9 @@ import io.notifyrelay.core.routing.RouteTable;
 import io.notifyrelay.kafka.ConsumerFactory;
 import io.notifyrelay.kafka.ConsumerSettings;
 import io.notifyrelay.kafka.GroupProtocol;
+import io.notifyrelay.kafka.DeadLetterQueue;
 import io.notifyrelay.kafka.GroupRouteTracker;
+import io.notifyrelay.websocket.SessionLimits;
 import io.notifyrelay.kafka.KafkaReplayer;
 import io.notifyrelay.kafka.ReplayReader;
 import io.notifyrelay.core.replay.RecentEvents;
@@ -58,13 +60,19 @@ public final class RelayNode implements AutoCloseable {
     private final RecentEvents recentEvents;
     private final ReplayReader replayReader;
     private final KafkaReplayer replayer;
+    private final RelayMetrics metrics;
+    /** Null when dead-lettering is off. */
+    private final DeadLetterQueue deadLetters;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicLong eventsConsumed = new AtomicLong();
     private final AtomicLong eventsDelivered = new AtomicLong();
     private final AtomicLong recordsRejected = new AtomicLong();
+    /** A flood of bad records must not become a flood of log lines. */
+    private final RateLimitedLog rejectedLog = new RateLimitedLog(log, 20);
 
     private RelayNode(RelayConfig config, ConsumerFactory consumerFactory, Map<String, HttpEndpoint> extraEndpoints) {
         this.config = config;
+        this.metrics = RelayMetrics.create();
         this.recentEvents = new RecentEvents(config.replay().windowPerPartition());
         RelayConfig.Kafka kafka = config.kafka();
         this.mode = RelayMode.valueOf(kafka.mode().toUpperCase(Locale.ROOT));
@@ -88,6 +96,11 @@ public final class RelayNode implements AutoCloseable {
                 .partitions(new TopicPartitionView(topic.partitionCount(), topic.epoch(), partitioner,
                         () -> consumerRef[0].ownedPartitions(), () -> currentRoutes(routesRef[0]), () -> selfUrl[0]))
                 .replayer((request, target) -> replayerRef[0].resume(request, target))
+                .limits(new SessionLimits(config.limits().maxSessions(), config.limits().maxSessionsPerLob(),
+                        config.limits().allowedOrigins(), config.limits().maxFramesPerSecond()))
+                .meterRegistry(metrics.registry())
+                .endpoint("/metrics", query -> new HttpEndpoint.Response(200, RelayMetrics.CONTENT_TYPE,
+                        metrics.scrape()))
                 .readiness(() -> isReady(), this::readinessDetails)
                 .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
                 .endpoints(extraEndpoints)
@@ -103,13 +116,17 @@ public final class RelayNode implements AutoCloseable {
                         table -> server.routesChanged())
                 : null;
         routesRef[0] = routes;
-        EnvelopeDecoder decoder = new EnvelopeDecoder(topic.epoch(), kafka.maxRecordBytes());
-        this.consumer = new RelayConsumer(consumerSettings, consumerFactory, decoder, new Relay(), new Ownership());
+        EnvelopeDecoder decoder = new EnvelopeDecoder(topic.epoch(), kafka.maxRecordBytes(), config.records().strict());
+        this.deadLetters = config.records().deadLetterTopic() == null ? null
+                : DeadLetterQueue.open(consumerSettings, config.records().deadLetterTopic(), config.nodeId(),
+                        metrics.registry());
+        this.consumer = new RelayConsumer(consumerSettings, consumerFactory, decoder, new Relay(), new Ownership(),
+                metrics.registry());
         consumerRef[0] = consumer;
         RelayConfig.Replay replay = config.replay();
         this.replayReader = new ReplayReader(consumerSettings, consumerFactory, decoder,
                 new ReplayReader.Limits(replay.concurrency(), replay.maxRecords(), replay.timeout()));
-        this.replayer = new KafkaReplayer(consumer, recentEvents, replayReader);
+        this.replayer = new KafkaReplayer(consumer, recentEvents, replayReader, metrics.registry());
         replayerRef[0] = replayer;
     }
 
@@ -247,6 +264,9 @@ public final class RelayNode implements AutoCloseable {
         }
         server.stop();
         replayReader.close();
+        if (deadLetters != null) {
+            deadLetters.close();
+        }
         log.info("Relay node {} stopped", config.nodeId());
     }
 
@@ -279,14 +299,24 @@ public final class RelayNode implements AutoCloseable {
         @Override
         public void onEvent(RelayEvent event) {
             eventsConsumed.incrementAndGet();
-            eventsDelivered.addAndGet(server.deliver(event));
+            metrics.consumed();
+            int recipients = server.deliver(event);
+            if (recipients == 0) {
+                metrics.unrouted();
+            }
+            eventsDelivered.addAndGet(recipients);
             recentEvents.add(event);
         }
 
         @Override
         public void onRejected(DecodeResult.Rejected rejected) {
             recordsRejected.incrementAndGet();
-            log.warn("Skipped record {}: {} ({})", rejected.record().where(), rejected.reason(), rejected.detail());
+            metrics.rejected(rejected.reason());
+            rejectedLog.warn(() -> "Skipped record " + rejected.record().where() + ": " + rejected.reason() + " ("
+                    + rejected.detail() + ")" + (deadLetters == null ? "" : "; copied to " + deadLetters.topic()));
+            if (deadLetters != null) {
+                deadLetters.send(rejected);
+            }
         }
     }
 

@@ -15,6 +15,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import io.notifyrelay.core.schema.NotificationSchema;
+import io.notifyrelay.core.schema.NotificationValidation;
 
 /**
  * Reads the notification envelope (CloudEvents 1.0 Kafka binding, binary or structured mode) from a
@@ -36,12 +38,23 @@ public final class EnvelopeDecoder {
 
     private final String epoch;
     private final int maxValueBytes;
+    private final boolean strict;
 
     /**
      * @param epoch         the topic epoch stamped into every cursor (see {@link Cursor})
      * @param maxValueBytes records with a larger value are rejected as {@link RejectReason#OVERSIZED}
      */
     public EnvelopeDecoder(String epoch, int maxValueBytes) {
+        this(epoch, maxValueBytes, false);
+    }
+
+    /**
+     * @param strict also validate every notification against {@code schemas/notification.schema.json};
+     *               lenient (false) checks only the shape routing needs: a JSON object with a known
+     *               {@code payloadType} and an object {@code payload}
+     */
+    public EnvelopeDecoder(String epoch, int maxValueBytes, boolean strict) {
+        this.strict = strict;
         this.epoch = epoch;
         if (maxValueBytes <= 0) {
             throw new IllegalArgumentException("maxValueBytes must be positive");
@@ -190,6 +203,12 @@ public final class EnvelopeDecoder {
 
     private DecodeResult accept(InboundRecord record, String eventId, String lobId, String contactId,
                                 PayloadType payloadType, byte[] notification) {
+        if (strict) {
+            NotificationValidation validation = NotificationSchema.instance().validate(notification);
+            if (!validation.isValid()) {
+                return reject(record, RejectReason.SCHEMA_VIOLATION, truncate(validation.describeErrors()));
+            }
+        }
         Cursor cursor = new Cursor(epoch, record.partition(), record.offset());
         return new DecodeResult.Accepted(
                 new RelayEvent(eventId, lobId, contactId, payloadType, cursor, record.timestampMs(), notification));

@@ -1,5 +1,7 @@
 package io.notifyrelay.kafka;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.replay.RecentEvents;
 import io.notifyrelay.core.replay.Replayer;
@@ -24,9 +26,15 @@ public final class KafkaReplayer implements Replayer {
     private final RelayConsumer consumer;
     private final RecentEvents recent;
     private final ReplayReader reader;
+    private final MeterRegistry meterRegistry;
 
     /** @param recent the window the consumer thread fills; only touched on that thread */
     public KafkaReplayer(RelayConsumer consumer, RecentEvents recent, ReplayReader reader) {
+        this(consumer, recent, reader, new CompositeMeterRegistry());
+    }
+
+    public KafkaReplayer(RelayConsumer consumer, RecentEvents recent, ReplayReader reader, MeterRegistry meterRegistry) {
+        this.meterRegistry = meterRegistry;
         this.consumer = consumer;
         this.recent = recent;
         this.reader = reader;
@@ -84,9 +92,11 @@ public final class KafkaReplayer implements Replayer {
         }
         target.goLive(replaying);
         if (replaying.isEmpty()) {
+            countResume("nothing_missed");
             target.finish(true, null);
             return;
         }
+        countResume(fromKafka.isEmpty() ? "memory" : "kafka");
         if (!fromMemory.isEmpty()) {
             replays.add(reader.replay(fromMemory, target::deliverReplayed));
         }
@@ -102,8 +112,13 @@ public final class KafkaReplayer implements Replayer {
                     worst = outcome;
                 }
             }
+            meterRegistry.counter("relay.replays", "outcome", worst.name().toLowerCase(java.util.Locale.ROOT)).increment();
             target.finish(worst == ReplayReader.Outcome.COMPLETE, reasonFor(worst));
         });
+    }
+
+    private void countResume(String source) {
+        meterRegistry.counter("relay.resumes", "source", source).increment();
     }
 
     private static String reasonFor(ReplayReader.Outcome outcome) {

@@ -1,5 +1,8 @@
 package io.notifyrelay.kafka;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.kafka.internal.Records;
@@ -54,12 +57,21 @@ public final class RelayConsumer implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
 
     private final Queue<LoopTask> loopTasks = new ConcurrentLinkedQueue<>();
+    private final MeterRegistry meterRegistry;
+    private KafkaClientMetrics clientMetrics;
     private volatile Consumer<byte[], byte[]> consumer;
     private volatile Set<Integer> ownedPartitions = Set.of();
     private volatile Throwable failure;
 
     public RelayConsumer(ConsumerSettings settings, ConsumerFactory consumerFactory, EnvelopeDecoder decoder,
                          RecordHandler handler, PartitionListener partitionListener) {
+        this(settings, consumerFactory, decoder, handler, partitionListener, new CompositeMeterRegistry());
+    }
+
+    /** @param meterRegistry receives the consumer's own metrics (lag per partition …) and rebalance counts */
+    public RelayConsumer(ConsumerSettings settings, ConsumerFactory consumerFactory, EnvelopeDecoder decoder,
+                         RecordHandler handler, PartitionListener partitionListener, MeterRegistry meterRegistry) {
+        this.meterRegistry = meterRegistry;
         this.settings = settings;
         this.consumerFactory = consumerFactory;
         this.decoder = decoder;
@@ -96,6 +108,10 @@ public final class RelayConsumer implements AutoCloseable {
         }
         try {
             consumer = consumerFactory.create(consumerConfig(settings));
+            if (consumer instanceof org.apache.kafka.clients.consumer.KafkaConsumer) {
+                clientMetrics = new KafkaClientMetrics(consumer);
+                clientMetrics.bindTo(meterRegistry);
+            }
         } catch (RuntimeException e) {
             failure = e;
             state.set(State.FAILED);
@@ -189,6 +205,9 @@ public final class RelayConsumer implements AutoCloseable {
             log.error("Consumer loop stopped by an error it cannot recover from; the node is no longer live", e);
         } finally {
             closeQuietly(kafka);
+            if (clientMetrics != null) {
+                clientMetrics.close();
+            }
             state.compareAndSet(State.STOPPING, State.STOPPED);
             stopped.countDown();
         }
@@ -309,6 +328,7 @@ public final class RelayConsumer implements AutoCloseable {
             ownedPartitions = Set.copyOf(owned);
             state.compareAndSet(State.JOINING, State.RUNNING);
             log.info("Partitions assigned: {}; now owning {}", added, new TreeSet<>(owned));
+            meterRegistry.counter("relay.rebalances", "change", "assigned").increment();
             partitionListener.onAssigned(added, ownedPartitions);
         }
 
@@ -331,6 +351,7 @@ public final class RelayConsumer implements AutoCloseable {
             owned.removeAll(removed);
             ownedPartitions = Set.copyOf(owned);
             log.info("Partitions {}: {}; now owning {}", how, removed, new TreeSet<>(owned));
+            meterRegistry.counter("relay.rebalances", "change", how).increment();
             partitionListener.onRevoked(removed, ownedPartitions);
         }
 

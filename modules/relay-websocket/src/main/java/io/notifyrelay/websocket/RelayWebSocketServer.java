@@ -6,8 +6,14 @@ import io.notifyrelay.core.auth.TokenVerifier;
 import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.Dispatcher;
 import io.notifyrelay.core.routing.PartitionView;
+import io.notifyrelay.core.routing.Subscriber;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.notifyrelay.websocket.internal.LobSessionCounts;
 import io.notifyrelay.websocket.internal.SessionAcceptor;
+import io.notifyrelay.websocket.internal.SessionMetrics;
 import io.notifyrelay.websocket.internal.SessionContext;
 import io.notifyrelay.websocket.internal.WsSession;
 import io.undertow.Handlers;
@@ -44,24 +50,34 @@ public final class RelayWebSocketServer implements AutoCloseable {
 
     private final WebSocketSettings settings;
     private final SessionAcceptor acceptor;
-    private final Dispatcher<WsSession> dispatcher;
+    private final Dispatcher<Subscriber> dispatcher;
     private final BooleanSupplier ready;
     private final Supplier<Map<String, Object>> readinessDetails;
     private final Undertow undertow;
+    private final SessionLimits limits;
     private volatile boolean accepting = true;
 
     private RelayWebSocketServer(Builder builder) {
         this.settings = builder.settings;
-        SubscriptionRegistry<WsSession> registry = new SubscriptionRegistry<>();
+        SubscriptionRegistry<Subscriber> registry = new SubscriptionRegistry<>();
         this.dispatcher = new Dispatcher<>(registry);
+        this.limits = builder.limits;
+        SessionMetrics metrics = new SessionMetrics(builder.meterRegistry);
         this.acceptor = new SessionAcceptor(onClosed ->
                 new SessionContext(builder.settings, builder.tokenVerifier, registry, builder.partitions,
-                        builder.replayer, onClosed));
+                        builder.replayer, builder.limits, new LobSessionCounts(builder.limits.maxSessionsPerLob()),
+                        metrics, onClosed));
+        Gauge.builder("relay.sessions", acceptor, a -> a.sessions().size())
+                .description("WebSocket sessions on this node").register(builder.meterRegistry);
+        Gauge.builder("relay.subscriptions", registry, SubscriptionRegistry::lobWideSubscriptionCount).tag("kind", "lob")
+                .description("Subscriptions to a whole LOB").register(builder.meterRegistry);
+        Gauge.builder("relay.subscriptions", registry, SubscriptionRegistry::contactSubscriptionCount)
+                .tag("kind", "contact").description("Subscriptions to one contact").register(builder.meterRegistry);
         this.ready = builder.ready;
         this.readinessDetails = builder.readinessDetails;
 
         PathHandler paths = Handlers.path()
-                .addExactPath(WEBSOCKET_PATH, acceptingOnly(Handlers.websocket(acceptor)))
+                .addExactPath(WEBSOCKET_PATH, admission(Handlers.websocket(acceptor)))
                 .addExactPath("/health/live", this::live)
                 .addExactPath("/health/ready", this::ready);
         builder.endpoints.forEach((path, endpoint) -> paths.addExactPath(path, blocking(endpoint)));
@@ -136,16 +152,32 @@ public final class RelayWebSocketServer implements AutoCloseable {
         stop();
     }
 
-    private HttpHandler acceptingOnly(HttpHandler next) {
+    /** Refuses handshakes while stopping, when the node is full, or from an Origin not on the allow-list. */
+    private HttpHandler admission(HttpHandler next) {
         return exchange -> {
             if (!accepting) {
-                exchange.setStatusCode(503);
-                exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
-                exchange.getResponseSender().send("node is shutting down");
+                refuse(exchange, 503, "node is shutting down; connect to another node");
+                return;
+            }
+            if (acceptor.sessions().size() >= limits.maxSessions()) {
+                refuse(exchange, 503, "node has its maximum of " + limits.maxSessions() + " sessions");
+                return;
+            }
+            String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
+            if (origin != null && !limits.allowedOrigins().isEmpty() && !limits.allowedOrigins().contains(origin)) {
+                refuse(exchange, 403, "origin " + origin + " is not allowed (RELAY_ALLOWED_ORIGINS)");
                 return;
             }
             next.handleRequest(exchange);
         };
+    }
+
+    private static void refuse(HttpServerExchange exchange, int status, String message) {
+        exchange.setStatusCode(status);
+        if (status == 503) {
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+        }
+        exchange.getResponseSender().send(message);
     }
 
     private void live(HttpServerExchange exchange) {
@@ -205,6 +237,8 @@ public final class RelayWebSocketServer implements AutoCloseable {
         private TokenVerifier tokenVerifier;
         private PartitionView partitions;
         private Replayer replayer = Replayer.LIVE_ONLY;
+        private SessionLimits limits = SessionLimits.defaults();
+        private MeterRegistry meterRegistry = new CompositeMeterRegistry();
         private BooleanSupplier ready = () -> true;
         private Supplier<Map<String, Object>> readinessDetails = Map::of;
         private final Map<String, HttpEndpoint> endpoints = new LinkedHashMap<>();
@@ -221,6 +255,17 @@ public final class RelayWebSocketServer implements AutoCloseable {
 
         public Builder partitions(PartitionView partitions) {
             this.partitions = partitions;
+            return this;
+        }
+
+        public Builder limits(SessionLimits limits) {
+            this.limits = limits;
+            return this;
+        }
+
+        /** Where the sessions' meters go; by default nowhere. */
+        public Builder meterRegistry(MeterRegistry meterRegistry) {
+            this.meterRegistry = meterRegistry;
             return this;
         }
 

@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -19,6 +20,8 @@ import java.util.function.Consumer;
 public final class SubscriptionRegistry<S extends Subscriber> {
 
     private final ConcurrentMap<String, LobSubscriptions<S>> byLob = new ConcurrentHashMap<>();
+    private final AtomicLong lobWideSubscriptions = new AtomicLong();
+    private final AtomicLong contactSubscriptions = new AtomicLong();
 
     private static final class LobSubscriptions<S> {
         final Set<S> wholeLob = ConcurrentHashMap.newKeySet();
@@ -33,14 +36,18 @@ public final class SubscriptionRegistry<S extends Subscriber> {
     public void subscribeLob(String lobId, S subscriber) {
         byLob.compute(lobId, (lob, subs) -> {
             LobSubscriptions<S> entry = subs == null ? new LobSubscriptions<>() : subs;
-            entry.wholeLob.add(subscriber);
+            if (entry.wholeLob.add(subscriber)) {
+                lobWideSubscriptions.incrementAndGet();
+            }
             return entry;
         });
     }
 
     public void unsubscribeLob(String lobId, S subscriber) {
         byLob.computeIfPresent(lobId, (lob, subs) -> {
-            subs.wholeLob.remove(subscriber);
+            if (subs.wholeLob.remove(subscriber)) {
+                lobWideSubscriptions.decrementAndGet();
+            }
             return subs.isEmpty() ? null : subs;
         });
     }
@@ -49,7 +56,9 @@ public final class SubscriptionRegistry<S extends Subscriber> {
         byLob.compute(lobId, (lob, subs) -> {
             LobSubscriptions<S> entry = subs == null ? new LobSubscriptions<>() : subs;
             for (String contactId : contactIds) {
-                entry.byContact.computeIfAbsent(contactId, c -> ConcurrentHashMap.newKeySet()).add(subscriber);
+                if (entry.byContact.computeIfAbsent(contactId, c -> ConcurrentHashMap.newKeySet()).add(subscriber)) {
+                    contactSubscriptions.incrementAndGet();
+                }
             }
             return entry.isEmpty() ? null : entry;
         });
@@ -59,7 +68,9 @@ public final class SubscriptionRegistry<S extends Subscriber> {
         byLob.computeIfPresent(lobId, (lob, subs) -> {
             for (String contactId : contactIds) {
                 subs.byContact.computeIfPresent(contactId, (c, set) -> {
-                    set.remove(subscriber);
+                    if (set.remove(subscriber)) {
+                        contactSubscriptions.decrementAndGet();
+                    }
                     return set.isEmpty() ? null : set;
                 });
             }
@@ -97,6 +108,16 @@ public final class SubscriptionRegistry<S extends Subscriber> {
             }
         }
         return count;
+    }
+
+    /** Subscriptions to a whole LOB, one per session; for metrics. */
+    public long lobWideSubscriptionCount() {
+        return lobWideSubscriptions.get();
+    }
+
+    /** Contact subscriptions, one per (session, contact); for metrics. */
+    public long contactSubscriptionCount() {
+        return contactSubscriptions.get();
     }
 
     /** Number of LOBs with at least one subscriber; for metrics. */

@@ -4,13 +4,15 @@ import io.notifyrelay.core.auth.TokenVerifier;
 import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
+import io.notifyrelay.websocket.SessionLimits;
 import io.notifyrelay.websocket.WebSocketSettings;
 import java.util.function.Consumer;
 
 /** What every session of a server shares. */
 public record SessionContext(WebSocketSettings settings, TokenVerifier tokenVerifier,
-                             SubscriptionRegistry<WsSession> registry, PartitionView partitions,
-                             Replayer replayer, Consumer<WsSession> onSessionClosed) {
+                             SubscriptionRegistry<? super WsSession> registry, PartitionView partitions,
+                             Replayer replayer, SessionLimits limits, LobSessionCounts lobSessions,
+                             SessionMetrics metrics, Consumer<WsSession> onSessionClosed) {
 
     void sessionClosed(WsSession session) {
         onSessionClosed.accept(session);

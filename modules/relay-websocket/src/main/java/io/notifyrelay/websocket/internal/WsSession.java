@@ -57,6 +57,8 @@ public final class WsSession implements Subscriber {
     private final List<RelayEvent> held = new ArrayList<>();
     private long heldBytes;
     private volatile boolean resuming;
+    private long frameRateSecond;
+    private int framesThisSecond;
     /** Revoked partitions whose new owner the client has not been told yet, with the contacts to move. */
     private final Map<Integer, Set<String>> pendingMoves = new ConcurrentHashMap<>();
     private static final String UNKNOWN_OWNER = "";
@@ -94,10 +96,15 @@ public final class WsSession implements Subscriber {
 
     void onText(String text) {
         heard();
+        if (overFrameRate()) {
+            close(CloseCodes.POLICY_VIOLATION, "more than " + context.limits().maxFramesPerSecond() + " frames per second");
+            return;
+        }
         ClientFrame frame = ClientFrame.parse(text);
         if (frame instanceof ClientFrame.Ping) {
             sendControl(ServerFrames.pong());
         } else if (frame instanceof ClientFrame.Invalid invalid) {
+            context.metrics().rejectedFrame(invalid.code());
             sendControl(ServerFrames.error(invalid.code(), invalid.message()));
         } else if (frame instanceof ClientFrame.Auth auth) {
             onAuth(auth.token());
@@ -121,6 +128,11 @@ public final class WsSession implements Subscriber {
         Principal current = principal;
         if (current != null) {
             refresh(current, verified);
+            return;
+        }
+        if (!context.lobSessions().tryAdmit(verified.lobId())) {
+            close(CloseCodes.TRY_AGAIN_LATER, "lob has its maximum of " + context.limits().maxSessionsPerLob()
+                    + " sessions on this node");
             return;
         }
         principal = verified;
@@ -239,7 +251,9 @@ public final class WsSession implements Subscriber {
             @Override
             public void deliverReplayed(RelayEvent event) {
                 awaitRoomToReplay();
-                send(event);
+                if (send(event)) {
+                    context.metrics().replayed();
+                }
             }
 
             @Override
@@ -392,25 +406,39 @@ public final class WsSession implements Subscriber {
      * Writes an event unless this session already has it: offsets only go forward per partition, which
      * makes the replay/live seam and redelivery after a rebalance exact.
      */
-    private void send(RelayEvent event) {
+    private boolean send(RelayEvent event) {
         if (closing.get()) {
-            return;
+            return false;
         }
         long[] last = lastOffsets;
         if (last == null || last.length <= event.partition()) {
             last = growLastOffsets(event.partition());
         }
         if (event.offset() <= last[event.partition()]) {
-            return;
+            context.metrics().duplicateSkipped();
+            return false;
         }
         last[event.partition()] = event.offset();
         byte[] frame = event.encoded(ServerFrames.EVENT_ENCODER);
         if (pendingBytes.addAndGet(frame.length) > context.settings().maxOutboundBytes()) {
+            context.metrics().dropped("slow_session");
             close(CloseCodes.TOO_SLOW, "session too slow: more than " + context.settings().maxOutboundBytes()
                     + " bytes waiting; reconnect and resume from your last cursor");
-            return;
+            return false;
         }
-        WebSockets.sendText(ByteBuffer.wrap(frame), channel, new Written(frame.length));
+        context.metrics().delivered();
+        WebSockets.sendText(ByteBuffer.wrap(frame), channel, new Written(frame.length, event.timestampMs()));
+        return true;
+    }
+
+    /** Counts frames per wall-clock second; runs on the I/O thread only. */
+    private boolean overFrameRate() {
+        long second = System.nanoTime() / 1_000_000_000L;
+        if (second != frameRateSecond) {
+            frameRateSecond = second;
+            framesThisSecond = 0;
+        }
+        return ++framesThisSecond > context.limits().maxFramesPerSecond();
     }
 
     /** Replay waits while half the outbound limit is still unwritten: catching up must not cost a 4429. */
@@ -449,7 +477,7 @@ public final class WsSession implements Subscriber {
         }
         byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         pendingBytes.addAndGet(bytes.length);
-        WebSockets.sendText(ByteBuffer.wrap(bytes), channel, new Written(bytes.length));
+        WebSockets.sendText(ByteBuffer.wrap(bytes), channel, new Written(bytes.length, -1));
     }
 
     private void heartbeat() {
@@ -468,6 +496,7 @@ public final class WsSession implements Subscriber {
             return;
         }
         log.debug("Closing session {} with {}: {}", id, code, reason);
+        context.metrics().closed(code);
         WebSockets.sendClose(code, truncateReason(reason), channel, null);
         channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel),
                 context.settings().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
@@ -481,6 +510,7 @@ public final class WsSession implements Subscriber {
         cancel(heartbeatTimer);
         Principal who = principal;
         if (who != null) {
+            context.lobSessions().release(who.lobId());
             if (lobWide) {
                 context.registry().unsubscribeLob(who.lobId(), this);
             }
@@ -529,14 +559,20 @@ public final class WsSession implements Subscriber {
 
     private final class Written implements WebSocketCallback<Void> {
         private final int size;
+        private final long recordTimestampMs;
 
-        Written(int size) {
+        /** @param recordTimestampMs the event's record timestamp, or -1 for control frames */
+        Written(int size, long recordTimestampMs) {
             this.size = size;
+            this.recordTimestampMs = recordTimestampMs;
         }
 
         @Override
-        public void complete(WebSocketChannel ch, Void context) {
+        public void complete(WebSocketChannel ch, Void ignored) {
             pendingBytes.addAndGet(-size);
+            if (recordTimestampMs >= 0) {
+                context.metrics().written(recordTimestampMs);
+            }
             if (resuming) {
                 synchronized (drained) {
                     drained.notifyAll();
@@ -545,8 +581,11 @@ public final class WsSession implements Subscriber {
         }
 
         @Override
-        public void onError(WebSocketChannel ch, Void context, Throwable throwable) {
+        public void onError(WebSocketChannel ch, Void ignored, Throwable throwable) {
             pendingBytes.addAndGet(-size);
+            if (recordTimestampMs >= 0) {
+                context.metrics().dropped("write_failed");
+            }
             log.debug("Write to session {} failed: {}", id, throwable.toString());
             IoUtils.safeClose(ch);
         }

@@ -1,0 +1,69 @@
+package io.notifyrelay.websocket.internal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+
+/** The WebSocket side's meters; created once per server, shared by its sessions. */
+public final class SessionMetrics {
+
+    private final MeterRegistry registry;
+    private final Counter delivered;
+    private final Counter replayed;
+    private final Counter duplicatesSkipped;
+    private final Timer deliveryLatency;
+    private final ConcurrentMap<String, Counter> dropped = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Integer, Counter> closed = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> rejectedFrames = new ConcurrentHashMap<>();
+
+    public SessionMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.delivered = Counter.builder("relay.events.delivered")
+                .description("Event frames written to sessions (live and replayed)").register(registry);
+        this.replayed = Counter.builder("relay.events.replayed")
+                .description("Event frames sent to resuming sessions from the window or Kafka").register(registry);
+        this.duplicatesSkipped = Counter.builder("relay.events.duplicates.skipped")
+                .description("Events a session already had (offset not after its last), not sent again").register(registry);
+        this.deliveryLatency = Timer.builder("relay.delivery.latency")
+                .description("From the Kafka record timestamp to the frame written to the socket")
+                .publishPercentileHistogram().register(registry);
+    }
+
+    void delivered() {
+        delivered.increment();
+    }
+
+    void replayed() {
+        replayed.increment();
+    }
+
+    void duplicateSkipped() {
+        duplicatesSkipped.increment();
+    }
+
+    void written(long recordTimestampMs) {
+        long latencyMs = System.currentTimeMillis() - recordTimestampMs;
+        if (latencyMs >= 0) {
+            deliveryLatency.record(latencyMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** An event that did not reach a session that wanted it, and why (slow_session, write_failed …). */
+    void dropped(String reason) {
+        dropped.computeIfAbsent(reason, r -> Counter.builder("relay.events.dropped").tag("reason", r)
+                .description("Events not delivered to a session that wanted them").register(registry)).increment();
+    }
+
+    void closed(int code) {
+        closed.computeIfAbsent(code, c -> Counter.builder("relay.sessions.closed").tag("code", String.valueOf(c))
+                .description("Sessions the relay closed, by close code").register(registry)).increment();
+    }
+
+    void rejectedFrame(String code) {
+        rejectedFrames.computeIfAbsent(code, c -> Counter.builder("relay.client.frames.rejected").tag("code", c)
+                .description("Client frames answered with an error").register(registry)).increment();
+    }
+}
