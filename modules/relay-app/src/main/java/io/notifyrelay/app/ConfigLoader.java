@@ -156,7 +156,9 @@ public final class ConfigLoader {
             problems.add(ConfigOption.ADVERTISED_URL.envName() + " must be a ws:// or wss:// URL such as "
                     + "ws://relay-1.example.com:8080/v1/ws, got '" + advertised + "'");
         }
-        RelayConfig.Http http = new RelayConfig.Http(nonBlank(ConfigOption.HTTP_HOST), port, advertised);
+        SecurityOptions security = new SecurityOptions(this::string, this::duration, problems);
+        RelayConfig.Http http = new RelayConfig.Http(nonBlank(ConfigOption.HTTP_HOST), port, advertised,
+                security.tls());
 
         byte[] secret = null;
         String secretText = string(ConfigOption.JWT_SECRET);
@@ -168,12 +170,15 @@ public final class ConfigLoader {
             }
         }
         String publicKey = publicKeyPem();
-        if (secretText == null && publicKey == null && !problems.stream().anyMatch(p -> p.contains("JWT_PUBLIC_KEY"))) {
-            problems.add("no way to verify tokens: set " + ConfigOption.JWT_SECRET.envName() + " (HS256) or "
-                    + ConfigOption.JWT_PUBLIC_KEY.envName() + " (RS256 PEM)");
+        RelayConfig.Jwks jwks = security.jwks();
+        if (secretText == null && publicKey == null && string(ConfigOption.JWT_JWKS_URL) == null
+                && !problems.stream().anyMatch(p -> p.contains("JWT_PUBLIC_KEY"))) {
+            problems.add("no way to verify tokens: set " + ConfigOption.JWT_SECRET.envName() + " (HS256), "
+                    + ConfigOption.JWT_PUBLIC_KEY.envName() + " (RS256/ES256 PEM) or "
+                    + ConfigOption.JWT_JWKS_URL.envName() + " (the identity provider's keys)");
         }
-        RelayConfig.Auth auth = new RelayConfig.Auth(secret, publicKey, duration(ConfigOption.JWT_CLOCK_SKEW),
-                positiveDuration(ConfigOption.AUTH_TIMEOUT));
+        RelayConfig.Auth auth = new RelayConfig.Auth(secret, publicKey, security.clockSkew(),
+                positiveDuration(ConfigOption.AUTH_TIMEOUT), jwks, security.requiredClaims(), security.tokenExpiry());
 
         RelayConfig.Sessions sessions = new RelayConfig.Sessions(positiveDuration(ConfigOption.HEARTBEAT_INTERVAL),
                 positiveInt(ConfigOption.SESSION_MAX_BUFFER_BYTES), positiveInt(ConfigOption.MAX_FRAME_BYTES),

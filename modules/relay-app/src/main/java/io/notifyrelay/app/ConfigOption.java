@@ -21,12 +21,30 @@ public enum ConfigOption {
     HTTP_HOST("0.0.0.0", "Interface the HTTP/WebSocket listener binds."),
     HTTP_PORT("8080", "HTTP/WebSocket port; 0 picks a free port."),
     ADVERTISED_URL(null, "WebSocket URL other nodes send clients to (moved, /v1/routes). "
-            + "Default: ws://<host>:<port>/v1/ws with the bound host, or the host name when bound to 0.0.0.0."),
-    JWT_SECRET(null, "HS256 shared secret (at least 32 bytes). One of JWT_SECRET or JWT_PUBLIC_KEY is required."),
-    JWT_PUBLIC_KEY(null, "RS256 public key: PEM text or the path of a PEM file."),
-    JWT_CLOCK_SKEW("30s", "Tolerance for exp and nbf checks."),
+            + "Default: ws://<host>:<port>/v1/ws (wss:// with TLS) with the bound host, or the host name when bound to "
+            + "0.0.0.0."),
+    TLS_CERT(null, "PEM file with the server certificate chain, server certificate first. With TLS_KEY the listener "
+            + "serves https:// and wss:// only."),
+    TLS_KEY(null, "PEM file with the server's unencrypted PKCS#8 private key (BEGIN PRIVATE KEY), RSA or EC."),
+    TLS_KEYSTORE(null, "PKCS12 or JKS keystore with the server key and certificate chain, instead of TLS_CERT and TLS_KEY."),
+    TLS_KEYSTORE_PASSWORD(null, "Password of TLS_KEYSTORE and of its key entry."),
+    JWT_SECRET(null, "HS256 shared secret (at least 32 bytes). At least one of JWT_SECRET, JWT_PUBLIC_KEY or "
+            + "JWT_JWKS_URL is required."),
+    JWT_PUBLIC_KEY(null, "RS256 (RSA) or ES256 (EC P-256) public key, detected from the key: PEM text or the path of a "
+            + "PEM file (PUBLIC KEY or CERTIFICATE)."),
+    JWT_JWKS_URL(null, "JWK Set URL of the identity provider; its RS256 and ES256 keys verify tokens, by kid. https "
+            + "(http only for localhost)."),
+    JWT_JWKS_CACHE_TTL("5m", "How long a fetched JWK Set is used; refreshed in the background before, and at once "
+            + "(at most twice per 30s) when a token names an unknown kid."),
+    JWT_ISSUER(null, "Required iss claim. Default: not checked."),
+    JWT_AUDIENCE(null, "Accepted aud values, comma-separated; a token must name one. Default: not checked."),
+    JWT_CLOCK_SKEW("30s", "Tolerance for exp and nbf checks, at most 5m."),
+    TOKEN_EXPIRY_WARNING("60s", "How long before exp a session gets a token_expiring frame (at once for shorter "
+            + "tokens); 0 sends none."),
+    TOKEN_REFRESH_GRACE("0s", "How long after exp a session may still send a fresh auth before close 4401; events keep "
+            + "flowing meanwhile. At most 5m."),
     AUTH_TIMEOUT("10s", "Time a new connection has to send its auth frame (then close 4408)."),
-    HEARTBEAT_INTERVAL("25s", "Server ping interval; a session silent for two intervals is closed."),
+    HEARTBEAT_INTERVAL("25s", "Server ping interval; a session silent for two intervals is dropped."),
     SESSION_MAX_BUFFER_BYTES("1048576", "Bytes queued for one session beyond which it is closed as too slow (4429)."),
     MAX_FRAME_BYTES("65536", "Largest client frame accepted (then close 1009)."),
     MAX_CONTACTS_PER_SESSION("1000", "Most contacts one session may subscribe to."),

@@ -1,7 +1,5 @@
 package io.notifyrelay.app;
 
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -18,9 +16,10 @@ public final class HealthCheck {
     public static void main(String[] args) {
         String url = args.length > 0 ? args[0] : "http://localhost:8080/health/ready";
         try {
-            HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
-                    .send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).build(),
-                            HttpResponse.BodyHandlers.ofString());
+            // with RELAY_TLS_* set (the node's own environment) the probe goes over https, trusting the node's cert
+            HttpResponse<String> response = HealthCheckTls.client(System.getenv())
+                    .send(HttpRequest.newBuilder(HealthCheckTls.target(url, System.getenv())).timeout(Duration.ofSeconds(3))
+                            .build(), HttpResponse.BodyHandlers.ofString());
             System.out.println(response.statusCode() + " " + response.body());
             System.exit(response.statusCode() == 200 ? 0 : 1);
         } catch (Exception e) {

@@ -1,7 +1,13 @@
 package io.notifyrelay.app;
 
+import io.notifyrelay.core.auth.JwtSettings;
+import io.notifyrelay.websocket.TokenLifecycle;
+import io.notifyrelay.websocket.tls.ServerTls;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 
 /** A relay node's whole configuration, one typed record per concern, validated by {@link ConfigLoader}. */
 public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, Replay replay, Records records,
@@ -41,12 +47,71 @@ public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, 
         }
     }
 
-    /** @param advertisedUrl the URL other nodes send clients to; null means derive it from host and port */
-    public record Http(String host, int port, String advertisedUrl) {
+    /**
+     * @param advertisedUrl the URL other nodes send clients to; null means derive it from host and port
+     * @param tls           the listener's key and certificate; null for plain http/ws
+     */
+    public record Http(String host, int port, String advertisedUrl, Tls tls) {
     }
 
-    /** @param jwtSecret HS256 secret bytes or null; @param jwtPublicKeyPem RS256 PEM or null */
-    public record Auth(byte[] jwtSecret, String jwtPublicKeyPem, Duration clockSkew, Duration authTimeout) {
+    /**
+     * TLS for the HTTP/WebSocket listener: PEM files ({@code certificate} + {@code privateKey}) or a keystore.
+     *
+     * @param certificate      PEM certificate chain, server certificate first; null with a keystore
+     * @param privateKey       PEM PKCS#8 private key; null with a keystore
+     * @param keyStore         PKCS12 or JKS file; null with PEM files
+     * @param keyStorePassword the keystore's (and its key entry's) password
+     */
+    public record Tls(Path certificate, Path privateKey, Path keyStore, String keyStorePassword) {
+
+        /** The SSL context and certificate; throws {@link IllegalArgumentException} saying what to fix. */
+        public ServerTls load() {
+            return SecurityOptions.load(this);
+        }
+
+        @Override
+        public String toString() {
+            return keyStore != null ? "Tls[keyStore=" + keyStore + ", password=***]"
+                    : "Tls[certificate=" + certificate + ", privateKey=" + privateKey + "]";
+        }
+    }
+
+    /**
+     * How tokens are verified and what happens when they run out.
+     *
+     * @param jwtSecret       HS256 secret bytes or null
+     * @param jwtPublicKeyPem RS256 (RSA) or ES256 (EC P-256) public key PEM, or null
+     * @param jwks            the JWKS URL (null when not set) and how long its keys are cached
+     * @param requiredClaims  the {@code iss} and {@code aud} every token must carry
+     * @param tokenExpiry     the {@code token_expiring} warning and the refresh grace
+     */
+    public record Auth(byte[] jwtSecret, String jwtPublicKeyPem, Duration clockSkew, Duration authTimeout, Jwks jwks,
+                       RequiredClaims requiredClaims, TokenExpiry tokenExpiry) {
+
+        /** What the token verifier is built from. */
+        public JwtSettings jwtSettings() {
+            return new JwtSettings(jwtSecret, jwtPublicKeyPem, jwks.url(), jwks.cacheTtl(), requiredClaims.issuer(),
+                    requiredClaims.audiences(), clockSkew);
+        }
+
+        public TokenLifecycle tokenLifecycle() {
+            return new TokenLifecycle(tokenExpiry.warning(), tokenExpiry.refreshGrace());
+        }
+    }
+
+    /** @param url JWK Set URL or null; @param cacheTtl how long a fetched set is used */
+    public record Jwks(URI url, Duration cacheTtl) {
+    }
+
+    /** @param issuer required {@code iss} or null; @param audiences accepted {@code aud} values, empty for any */
+    public record RequiredClaims(String issuer, Set<String> audiences) {
+        public RequiredClaims {
+            audiences = Set.copyOf(audiences);
+        }
+    }
+
+    /** @param warning how long before exp to warn; @param refreshGrace how long after exp a refresh is taken */
+    public record TokenExpiry(Duration warning, Duration refreshGrace) {
     }
 
     public record Sessions(Duration heartbeatInterval, long maxBufferBytes, int maxFrameBytes,

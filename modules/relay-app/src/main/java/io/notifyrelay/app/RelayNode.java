@@ -63,6 +63,7 @@ public final class RelayNode implements AutoCloseable {
     private final RelayMetrics metrics;
     /** Null when dead-lettering is off. */
     private final DeadLetterQueue deadLetters;
+    private final JwtTokenVerifier tokenVerifier;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicLong eventsConsumed = new AtomicLong();
     private final AtomicLong eventsDelivered = new AtomicLong();
@@ -72,6 +73,8 @@ public final class RelayNode implements AutoCloseable {
 
     private RelayNode(RelayConfig config, ConsumerFactory consumerFactory, Map<String, HttpEndpoint> extraEndpoints) {
         this.config = config;
+        // first, so an unusable key stops start-up before anything else is opened
+        this.tokenVerifier = JwtTokenVerifier.create(config.auth().jwtSettings());
         this.metrics = RelayMetrics.create();
         this.recentEvents = new RecentEvents(config.replay().windowPerPartition());
         RelayConfig.Kafka kafka = config.kafka();
@@ -91,8 +94,9 @@ public final class RelayNode implements AutoCloseable {
                 sessions.maxFrameBytes(), sessions.maxContactsPerSession(), Duration.ofSeconds(2));
         this.server = RelayWebSocketServer.builder()
                 .settings(webSocketSettings)
-                .tokenVerifier(JwtTokenVerifier.create(config.auth().jwtSecret(), config.auth().jwtPublicKeyPem(),
-                        config.auth().clockSkew()))
+                .tokenVerifier(tokenVerifier)
+                .tokenLifecycle(config.auth().tokenLifecycle())
+                .tls(config.http().tls() == null ? null : config.http().tls().load())
                 .partitions(new TopicPartitionView(topic.partitionCount(), topic.epoch(), partitioner,
                         () -> consumerRef[0].ownedPartitions(), () -> currentRoutes(routesRef[0]), () -> selfUrl[0]))
                 .replayer((request, target) -> replayerRef[0].resume(request, target))
@@ -107,7 +111,7 @@ public final class RelayNode implements AutoCloseable {
                 .build();
         server.start();
         this.advertisedUrl = config.http().advertisedUrl() != null ? config.http().advertisedUrl()
-                : defaultAdvertisedUrl(config.http().host(), server.port());
+                : defaultAdvertisedUrl(config.http().host(), server.port(), server.isTls());
         selfUrl[0] = advertisedUrl;
 
         ConsumerSettings consumerSettings = consumerSettings(config, GroupRouteTracker.clientIdFor(advertisedUrl));
@@ -169,6 +173,10 @@ public final class RelayNode implements AutoCloseable {
     }
 
     static String defaultAdvertisedUrl(String bindHost, int port) {
+        return defaultAdvertisedUrl(bindHost, port, false);
+    }
+
+    static String defaultAdvertisedUrl(String bindHost, int port, boolean tls) {
         String host = bindHost;
         if ("0.0.0.0".equals(bindHost) || "::".equals(bindHost)) {
             try {
@@ -177,7 +185,7 @@ public final class RelayNode implements AutoCloseable {
                 host = "localhost";
             }
         }
-        return "ws://" + host + ':' + port + RelayWebSocketServer.WEBSOCKET_PATH;
+        return (tls ? "wss://" : "ws://") + host + ':' + port + RelayWebSocketServer.WEBSOCKET_PATH;
     }
 
     public int httpPort() {
@@ -190,8 +198,8 @@ public final class RelayNode implements AutoCloseable {
     }
 
     public String httpUrl() {
-        return "http://" + ("0.0.0.0".equals(config.http().host()) ? "localhost" : config.http().host()) + ':'
-                + server.port();
+        return (server.isTls() ? "https://" : "http://")
+                + ("0.0.0.0".equals(config.http().host()) ? "localhost" : config.http().host()) + ':' + server.port();
     }
 
     public boolean isReady() {
@@ -263,6 +271,7 @@ public final class RelayNode implements AutoCloseable {
             routes.close();
         }
         server.stop();
+        tokenVerifier.close();
         replayReader.close();
         if (deadLetters != null) {
             deadLetters.close();

@@ -90,7 +90,11 @@ public final class KafkaReplayer implements Replayer {
                 fromKafka.add(new long[] {partition, first, live});
             }
         }
-        target.goLive(replaying);
+        // hold every partition of the subscription, not only those being replayed, so that no live
+        // event overtakes the subscribed frame that ends the replay
+        Set<Integer> held = new TreeSet<>(request.partitions());
+        held.retainAll(context.ownedPartitions());
+        target.goLive(replaying.isEmpty() ? Set.of() : held);
         if (replaying.isEmpty()) {
             countResume("nothing_missed");
             target.finish(true, null);

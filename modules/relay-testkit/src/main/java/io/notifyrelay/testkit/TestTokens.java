@@ -5,6 +5,8 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
+import java.security.interfaces.ECPrivateKey;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -23,6 +25,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -65,6 +68,24 @@ public final class TestTokens {
         Objects.requireNonNull(keyPair, "keyPair");
         return new TokenSpec(JWSAlgorithm.RS256, () -> new RSASSASigner(keyPair.getPrivate()), null, null, Map.of(),
                 Set.of(), null, DEFAULT_LIFETIME, null, null);
+    }
+
+    /** ES256 with the private key of {@code keyPair} (EC on P-256). */
+    public static TokenSpec es256(KeyPair keyPair) {
+        Objects.requireNonNull(keyPair, "keyPair");
+        return new TokenSpec(JWSAlgorithm.ES256, () -> new ECDSASigner((ECPrivateKey) keyPair.getPrivate()), null, null,
+                Map.of(), Set.of(), null, DEFAULT_LIFETIME, null, null);
+    }
+
+    /** A fresh EC key pair on P-256, for ES256. */
+    public static KeyPair generateEcKeyPair() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            return generator.generateKeyPair();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("EC P-256 not available", e);
+        }
     }
 
     /** A fresh 2048-bit RSA key pair. */

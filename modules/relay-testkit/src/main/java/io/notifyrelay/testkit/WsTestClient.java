@@ -411,6 +411,7 @@ public final class WsTestClient implements AutoCloseable {
         private final List<String> subprotocols = new ArrayList<>();
         private Duration timeout = DEFAULT_TIMEOUT;
         private int stallAfter = -1;
+        private javax.net.ssl.SSLContext sslContext;
 
         private Builder(URI uri) {
             this.uri = Objects.requireNonNull(uri, "uri");
@@ -439,6 +440,12 @@ public final class WsTestClient implements AutoCloseable {
         }
 
         /** Stop reading after {@code messages} messages (0: read nothing). */
+        /** For wss:// URIs: the client's TLS context, e.g. one trusting a test certificate (default: the JDK's). */
+        public Builder sslContext(javax.net.ssl.SSLContext sslContext) {
+            this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+            return this;
+        }
+
         public Builder stallAfter(int messages) {
             if (messages < 0) {
                 throw new IllegalArgumentException("messages must be >= 0");
@@ -454,7 +461,8 @@ public final class WsTestClient implements AutoCloseable {
          */
         public WsTestClient connect() {
             WsTestClient client = new WsTestClient(uri, timeout, stallAfter);
-            WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(timeout);
+            HttpClient http = sslContext == null ? HTTP : HttpClient.newBuilder().sslContext(sslContext).build();
+            WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(timeout);
             headers.forEach(builder::header);
             if (!subprotocols.isEmpty()) {
                 builder.subprotocols(subprotocols.get(0),

@@ -16,6 +16,7 @@ import io.notifyrelay.websocket.internal.SessionAcceptor;
 import io.notifyrelay.websocket.internal.SessionMetrics;
 import io.notifyrelay.websocket.internal.SessionContext;
 import io.notifyrelay.websocket.internal.WsSession;
+import io.notifyrelay.websocket.tls.ServerTls;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.server.HttpHandler;
@@ -55,6 +56,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private final Supplier<Map<String, Object>> readinessDetails;
     private final Undertow undertow;
     private final SessionLimits limits;
+    private final ServerTls tls;
     private volatile boolean accepting = true;
 
     private RelayWebSocketServer(Builder builder) {
@@ -66,7 +68,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
         this.acceptor = new SessionAcceptor(onClosed ->
                 new SessionContext(builder.settings, builder.tokenVerifier, registry, builder.partitions,
                         builder.replayer, builder.limits, new LobSessionCounts(builder.limits.maxSessionsPerLob()),
-                        metrics, onClosed));
+                        metrics, onClosed, builder.tokenLifecycle));
         Gauge.builder("relay.sessions", acceptor, a -> a.sessions().size())
                 .description("WebSocket sessions on this node").register(builder.meterRegistry);
         Gauge.builder("relay.subscriptions", registry, SubscriptionRegistry::lobWideSubscriptionCount).tag("kind", "lob")
@@ -81,10 +83,14 @@ public final class RelayWebSocketServer implements AutoCloseable {
                 .addExactPath("/health/live", this::live)
                 .addExactPath("/health/ready", this::ready);
         builder.endpoints.forEach((path, endpoint) -> paths.addExactPath(path, blocking(endpoint)));
-        this.undertow = Undertow.builder()
-                .addHttpListener(settings.port(), settings.host())
-                .setHandler(paths)
-                .build();
+        this.tls = builder.tls;
+        Undertow.Builder listener = Undertow.builder();
+        if (tls != null) {
+            listener.addHttpsListener(settings.port(), settings.host(), tls.sslContext());
+        } else {
+            listener.addHttpListener(settings.port(), settings.host());
+        }
+        this.undertow = listener.setHandler(paths).build();
     }
 
     public static Builder builder() {
@@ -93,7 +99,8 @@ public final class RelayWebSocketServer implements AutoCloseable {
 
     public void start() {
         undertow.start();
-        log.info("Relay node {} listening on {}", settings.nodeId(), webSocketUrl());
+        log.info("Relay node {} listening on {}{}", settings.nodeId(), webSocketUrl(),
+                tls == null ? "" : " (TLS: " + tls.describe() + ")");
     }
 
     /** The port actually bound: differs from the configured one when that was 0. */
@@ -103,7 +110,12 @@ public final class RelayWebSocketServer implements AutoCloseable {
 
     public String webSocketUrl() {
         String host = "0.0.0.0".equals(settings.host()) ? "localhost" : settings.host();
-        return "ws://" + host + ':' + port() + WEBSOCKET_PATH;
+        return (isTls() ? "wss://" : "ws://") + host + ':' + port() + WEBSOCKET_PATH;
+    }
+
+    /** Whether the listener speaks TLS (https:// and wss://). */
+    public boolean isTls() {
+        return tls != null;
     }
 
     /** Delivers one event to every session on this node that must have it; returns how many. */
@@ -239,6 +251,8 @@ public final class RelayWebSocketServer implements AutoCloseable {
         private Replayer replayer = Replayer.LIVE_ONLY;
         private SessionLimits limits = SessionLimits.defaults();
         private MeterRegistry meterRegistry = new CompositeMeterRegistry();
+        private TokenLifecycle tokenLifecycle = TokenLifecycle.DEFAULTS;
+        private ServerTls tls;
         private BooleanSupplier ready = () -> true;
         private Supplier<Map<String, Object>> readinessDetails = Map::of;
         private final Map<String, HttpEndpoint> endpoints = new LinkedHashMap<>();
@@ -260,6 +274,18 @@ public final class RelayWebSocketServer implements AutoCloseable {
 
         public Builder limits(SessionLimits limits) {
             this.limits = limits;
+            return this;
+        }
+
+        /** The token_expiring warning and the refresh window; {@link TokenLifecycle#DEFAULTS} by default. */
+        public Builder tokenLifecycle(TokenLifecycle tokenLifecycle) {
+            this.tokenLifecycle = Objects.requireNonNull(tokenLifecycle, "tokenLifecycle");
+            return this;
+        }
+
+        /** Serves https:// and wss:// with this key and certificate; null (the default) for plain http/ws. */
+        public Builder tls(ServerTls tls) {
+            this.tls = tls;
             return this;
         }
 

@@ -92,8 +92,10 @@ public final class SubscriptionRegistry<S extends Subscriber> {
             if (handed == null) {
                 handed = Collections.newSetFromMap(new IdentityHashMap<>());
             }
-            handed.add(subscriber);
-            recipient.accept(subscriber);
+            // a weakly consistent iterator may show a session that left and came back twice
+            if (handed.add(subscriber)) {
+                recipient.accept(subscriber);
+            }
         }
         int count = handed == null ? 0 : handed.size();
         Set<S> contactSubscribers = subs.byContact.get(contactId);

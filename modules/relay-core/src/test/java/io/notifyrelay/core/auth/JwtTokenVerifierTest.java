@@ -339,12 +339,15 @@ class JwtTokenVerifierTest {
                     "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----", SKEW));
         }
 
+        /** EC keys are accepted for ES256, which is P-256 only. */
         @Test
-        void nonRsaPublicKeyIsRejected() throws Exception {
+        void ecPublicKeyOnAnotherCurveIsRejected() throws Exception {
             KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
-            ec.initialize(256);
+            ec.initialize(384);
             String ecPem = pem(ec.generateKeyPair());
-            assertThrows(IllegalArgumentException.class, () -> JwtTokenVerifier.create(null, ecPem, SKEW));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> JwtTokenVerifier.create(null, ecPem, SKEW));
+            assertTrue(e.getMessage().contains("P-256"), e.getMessage());
         }
     }
 }

@@ -135,6 +135,20 @@ public final class ServerFrames {
         return "{\"type\":\"pong\"}";
     }
 
+    /**
+     * The session's token runs out soon: send a fresh {@code auth} frame within {@code refreshWithinMs}.
+     *
+     * @param expiresAt       the token's {@code exp}, sent as RFC 3339 (UTC)
+     * @param refreshWithinMs milliseconds until the session is closed with 4401 unless refreshed ({@code exp} plus
+     *                        the refresh grace, minus now)
+     */
+    public static String tokenExpiring(java.time.Instant expiresAt, long refreshWithinMs) {
+        ObjectNode frame = frame("token_expiring");
+        frame.put("expiresAt", expiresAt.toString());
+        frame.put("refreshWithin", refreshWithinMs);
+        return frame.toString();
+    }
+
     private static ObjectNode frame(String type) {
         ObjectNode frame = MAPPER.createObjectNode();
         frame.put("type", type);

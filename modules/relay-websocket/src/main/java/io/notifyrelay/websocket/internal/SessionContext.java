@@ -5,6 +5,7 @@ import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
 import io.notifyrelay.websocket.SessionLimits;
+import io.notifyrelay.websocket.TokenLifecycle;
 import io.notifyrelay.websocket.WebSocketSettings;
 import java.util.function.Consumer;
 
@@ -12,7 +13,8 @@ import java.util.function.Consumer;
 public record SessionContext(WebSocketSettings settings, TokenVerifier tokenVerifier,
                              SubscriptionRegistry<? super WsSession> registry, PartitionView partitions,
                              Replayer replayer, SessionLimits limits, LobSessionCounts lobSessions,
-                             SessionMetrics metrics, Consumer<WsSession> onSessionClosed) {
+                             SessionMetrics metrics, Consumer<WsSession> onSessionClosed,
+                             TokenLifecycle tokenLifecycle) {
 
     void sessionClosed(WsSession session) {
         onSessionClosed.accept(session);

@@ -67,7 +67,8 @@ public final class WsSession implements Subscriber {
     private volatile boolean lobWide;
     private volatile long lastHeardNanos = System.nanoTime();
     private XnioExecutor.Key authTimer;
-    private XnioExecutor.Key expiryTimer;
+    /** The token_expiring warning and the 4401 at exp + grace, re-armed by every refresh. */
+    private final TokenExpiry expiry = new TokenExpiry();
     private XnioExecutor.Key heartbeatTimer;
 
     WsSession(String id, WebSocketChannel channel, SessionContext context) {
@@ -154,18 +155,20 @@ public final class WsSession implements Subscriber {
             return;
         }
         principal = fresh;
-        cancel(expiryTimer);
-        scheduleExpiry(fresh.expiresAt());
+        scheduleExpiry(fresh.expiresAt()); // replaces the warning and the close scheduled for the old token
     }
 
     private void scheduleExpiry(Instant expiresAt) {
-        long delayMs = Math.max(0, Duration.between(Instant.now(), expiresAt).toMillis());
         Principal scheduledFor = principal;
-        expiryTimer = channel.getIoThread().executeAfter(() -> {
+        expiry.schedule(channel.getIoThread(), context.tokenLifecycle(), expiresAt, (exp, refreshWithinMs) -> {
+            if (principal == scheduledFor) {
+                sendControl(ServerFrames.tokenExpiring(exp, refreshWithinMs));
+            }
+        }, () -> {
             if (principal == scheduledFor) {
                 close(CloseCodes.UNAUTHORIZED, "token expired");
             }
-        }, delayMs, TimeUnit.MILLISECONDS);
+        });
     }
 
     private void onSubscribe(ClientFrame.Subscribe subscribe) {
@@ -183,9 +186,10 @@ public final class WsSession implements Subscriber {
             // served for this node's partitions; the client finds the others' owners in GET /v1/routes
             Set<Integer> partitions = new TreeSet<>(context.partitions().ownedPartitions());
             if (!resume.requested()) {
+                // subscribed goes out first, so no event can overtake it
+                sendControl(ServerFrames.subscribed(null, partitions, null, null));
                 lobWide = true;
                 context.registry().subscribeLob(who.lobId(), this);
-                sendControl(ServerFrames.subscribed(null, partitions, null, null));
             } else {
                 startResume(resume, null, partitions);
             }
@@ -223,8 +227,8 @@ public final class WsSession implements Subscriber {
         sendMoves(elsewhere);
         contacts.addAll(servedHere);
         if (!resume.requested()) {
-            context.registry().subscribeContacts(who.lobId(), servedHere, this);
             sendControl(ServerFrames.subscribed(new ArrayList<>(servedHere), partitions, null, null));
+            context.registry().subscribeContacts(who.lobId(), servedHere, this);
         } else {
             startResume(resume, servedHere, partitions);
         }
@@ -506,7 +510,7 @@ public final class WsSession implements Subscriber {
     void onClosed() {
         closing.set(true);
         cancel(authTimer);
-        cancel(expiryTimer);
+        expiry.cancel();
         cancel(heartbeatTimer);
         Principal who = principal;
         if (who != null) {
