@@ -13,6 +13,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.ValidationMessage;
+import io.notifyrelay.core.RejectReason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +51,7 @@ class AsyncApiDocumentTest {
         assertEquals("3.0.0", document.path("asyncapi").asText());
         Map<String, String> addressByChannel = Map.of(
                 "notifyEvents", "notify.events",
+                "deadLetters", "notify.events.dlq",
                 "relaySocket", "/v1/ws");
         addressByChannel.forEach((channel, address) ->
                 assertEquals(address, document.path("channels").path(channel).path("address").asText(), channel));
@@ -82,12 +84,65 @@ class AsyncApiDocumentTest {
     }
 
     @Test
+    void kafkaChannelSaysWhichPartitionersTheRelayMatches() {
+        String description = document.at("/channels/notifyEvents/description").asText();
+        for (String expected : List.of("RELAY_PARTITIONER", "murmur2", "consistent_random", "deadLetters")) {
+            assertTrue(description.contains(expected), expected);
+        }
+    }
+
+    @Test
+    void deadLetterChannelDocumentsItsHeadersAndEveryRejectReason() {
+        assertEquals("send", document.at("/operations/sendDeadLetters/action").asText());
+        assertEquals("#/channels/deadLetters", document.at("/operations/sendDeadLetters/channel/$ref").asText());
+        assertEquals("#/components/messages/deadLetter", document.at("/channels/deadLetters/messages/deadLetter/$ref").asText());
+        JsonNode headers = document.at("/components/schemas/deadLetterHeaders");
+        Set<String> required = new HashSet<>();
+        headers.path("required").forEach(name -> required.add(name.asText()));
+        // the header names of relay-kafka's DeadLetterQueue
+        assertEquals(Set.of("dlq_original_topic", "dlq_original_partition", "dlq_original_offset",
+                "dlq_original_timestamp", "dlq_reason", "dlq_detail", "dlq_node", "dlq_time"), required);
+        assertEquals(required, fieldNames(headers.path("properties")));
+        Set<String> reasons = new HashSet<>();
+        headers.at("/properties/dlq_reason/oneOf").forEach(option -> reasons.add(option.path("const").asText()));
+        Set<String> rejectReasons = new HashSet<>();
+        for (RejectReason reason : RejectReason.values()) {
+            rejectReasons.add(reason.name());
+        }
+        assertEquals(rejectReasons, reasons, "dlq_reason lists exactly the RejectReason names");
+    }
+
+    @Test
     void closeCodesAreDocumented() {
         JsonNode channel = document.at("/channels/relaySocket");
-        for (String code : List.of("4401", "4403", "4408", "4429", "1001")) {
+        // io.notifyrelay.websocket.CloseCodes (relay-it's FrameContractIT checks that list against the class)
+        List<String> codes = List.of("1001", "1008", "1009", "1012", "1013", "4401", "4403", "4408", "4429");
+        for (String code : codes) {
             assertTrue(channel.path("description").asText().contains("| " + code + " |"), code);
             assertTrue(channel.path("x-close-codes").has(code), code);
         }
+        assertEquals(new HashSet<>(codes), fieldNames(channel.path("x-close-codes")));
+    }
+
+    @Test
+    void everyFrameIsOnTheChannelAndInTheOperationOfItsDirection() throws IOException {
+        JsonNode channelMessages = document.at("/channels/relaySocket/messages");
+        Map<String, String> operationByUnion = Map.of("client-frame", "receiveClientFrames", "server-frame", "sendServerFrames");
+        Set<String> all = new HashSet<>();
+        for (Map.Entry<String, String> entry : operationByUnion.entrySet()) {
+            JsonNode union = JSON.readTree(SchemaFiles.SCHEMAS_DIR.resolve("websocket/" + entry.getKey() + ".schema.json").toFile());
+            Set<String> types = new HashSet<>();
+            union.at("/properties/type/enum").forEach(type -> types.add(type.asText()));
+            Set<String> inOperation = new HashSet<>();
+            document.at("/operations/" + entry.getValue() + "/messages")
+                    .forEach(ref -> inOperation.add(ref.path("$ref").asText().replace("#/channels/relaySocket/messages/", "")));
+            assertEquals(types, inOperation, entry.getValue());
+            for (String type : types) {
+                assertEquals("#/components/messages/" + type, channelMessages.path(type).path("$ref").asText(), type);
+            }
+            all.addAll(types);
+        }
+        assertEquals(all, fieldNames(channelMessages), "the channel has no message of neither direction");
     }
 
     @Test
@@ -96,7 +151,7 @@ class AsyncApiDocumentTest {
         try (Stream<Path> files = Files.list(SchemaFiles.SCHEMAS_DIR.resolve("websocket"))) {
             List<String> frames = files.map(f -> f.getFileName().toString().replace(".schema.json", ""))
                     .filter(name -> !name.endsWith("-frame")).sorted().toList();
-            assertEquals(9, frames.size(), frames::toString);
+            assertEquals(12, frames.size(), frames::toString);
             for (String frame : frames) {
                 assertEquals("./websocket/" + frame + ".schema.json", messages.path(frame).at("/payload/$ref").asText(), frame);
                 assertEquals(frame, messages.path(frame).path("name").asText());
@@ -118,7 +173,7 @@ class AsyncApiDocumentTest {
                 checked++;
             }
         }
-        assertTrue(checked >= 11, "examples checked: " + checked);
+        assertTrue(checked >= 29, "examples checked: " + checked);
     }
 
     @Test
@@ -137,6 +192,12 @@ class AsyncApiDocumentTest {
                         + "\"data\":{\"payloadType\":\"NOPE\",\"payload\":{}}}")).isEmpty(),
                 "event data must be a notification");
         assertFalse(serverFrame.validate(JSON.readTree("{\"type\":\"welcome\",\"sessionId\":\"s\",\"node\":\"n\"}")).isEmpty());
+    }
+
+    private static Set<String> fieldNames(JsonNode object) {
+        Set<String> names = new HashSet<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     private static JsonSchema frameSchema(String name) {
