@@ -21,7 +21,8 @@ build_if_stale() {
   local module="$1"
   local jar="$REPO_ROOT/modules/$module/target/$module-$VERSION.jar"
   if [ ! -f "$jar" ] || [ -n "$(find "$REPO_ROOT/modules" "$REPO_ROOT/schemas" "$REPO_ROOT/pom.xml" \
-        -newer "$jar" \( -path '*/src/main/*' -o -name pom.xml -o -path '*/schemas/*' \) -type f -print -quit)" ]; then
+        -path '*/node_modules' -prune -o -newer "$jar" \( -path '*/src/main/*' -o -name pom.xml -o -path '*/schemas/*' \
+        -o -path '*/relay-client-js/src/*' \) -type f -print -quit)" ]; then
     echo "Building $module (first run or sources changed)..." >&2
     (cd "$REPO_ROOT" && mvn -q -B -DskipTests -pl "modules/$module" -am install) >&2
   fi
@@ -33,4 +34,35 @@ run_module() {
   shift 2
   local dir="$REPO_ROOT/modules/$module/target"
   exec java ${JAVA_OPTS:-} -cp "$dir/$module-$VERSION.jar:$dir/lib/*" "$main" "$@"
+}
+
+# require_node: Node.js 20 or newer and npm, for modules/relay-client-js.
+require_node() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "Node.js 20 or newer with npm is required for the JavaScript tests (node/npm not found on PATH)" >&2
+    exit 1
+  fi
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "${major:-0}" -lt 20 ]; then
+    echo "Node.js 20 or newer is required for the JavaScript tests (found $(node -v))" >&2
+    exit 1
+  fi
+}
+
+# require_chromium: the headless browser of the demo page test. CHROMIUM_PATH overrides /usr/bin/chromium;
+# as root, a missing Chromium is installed from Debian's packages.
+require_chromium() {
+  local path="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  if [ -x "$path" ]; then
+    return
+  fi
+  if [ -z "${CHROMIUM_PATH:-}" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing chromium (headless browser for the demo page test)..." >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    return
+  fi
+  echo "Chromium is required for the demo page test: install it (sudo apt-get install -y chromium) or set" >&2
+  echo "CHROMIUM_PATH to a Chromium/Chrome binary. NOTIFY_SKIP_JS_TESTS=1 skips the JavaScript tests." >&2
+  exit 1
 }

@@ -4,6 +4,7 @@ import io.notifyrelay.app.ConfigException;
 import io.notifyrelay.app.ConfigLoader;
 import io.notifyrelay.app.RelayConfig;
 import io.notifyrelay.app.RelayNode;
+import io.notifyrelay.kafka.ConsumerFactory;
 import io.notifyrelay.testkit.EmbeddedKraftKafka;
 import io.notifyrelay.testkit.TestTokens;
 import java.nio.file.Files;
@@ -38,7 +39,9 @@ public final class DevMain {
     public static void main(String[] args) throws Exception {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("RELAY_JWT_SECRET", DEV_SECRET);
+        boolean secretFromEnv = !isBlank(System.getenv("RELAY_JWT_SECRET"));
         env.putIfAbsent("RELAY_NODE_ID", "dev-node");
+        env.putIfAbsent("RELAY_ADVERTISED_URL", "ws://localhost:" + env.getOrDefault("RELAY_HTTP_PORT", "8080") + "/v1/ws");
         EmbeddedKraftKafka broker = null;
         if (isBlank(env.get("RELAY_KAFKA_BOOTSTRAP_SERVERS"))) {
             Path data = Path.of(env.getOrDefault("RELAY_DEV_DATA_DIR", ".dev/kafka"));
@@ -60,7 +63,10 @@ public final class DevMain {
         }
         int partitions = Integer.parseInt(env.getOrDefault("RELAY_DEV_PARTITIONS", "12"));
         ensureTopic(config.kafka().bootstrapServers(), config.kafka().topic(), partitions);
-        RelayNode relay = RelayNode.start(config);
+        // dev mode only: the demo page, and a token-minting endpoint for it (off for a secret from the environment)
+        RelayNode relay = RelayNode.start(config, ConsumerFactory.kafka(), DemoEndpoints.create(env.get("RELAY_JWT_SECRET"),
+                !secretFromEnv || "true".equalsIgnoreCase(env.get("RELAY_DEMO_TOKENS")), config.kafka().bootstrapServers(),
+                config.kafka().topic()));
         awaitReady(relay);
 
         String secret = env.get("RELAY_JWT_SECRET");
@@ -72,7 +78,9 @@ public final class DevMain {
                 + " (" + partitions + " partitions)");
         System.out.println("HTTP             http://localhost:" + relay.httpPort() + "  (/health/live, /health/ready)");
         System.out.println("WebSocket        " + wsUrl);
-        System.out.println("JWT secret       " + secret + (env.containsKey("RELAY_JWT_SECRET") && !DEV_SECRET.equals(secret)
+        System.out.println("Demo page        http://localhost:" + relay.httpPort() + DemoEndpoints.PAGE_PATH + "?lob=" + SAMPLE_LOB
+                + "  (open it in a browser: live events of a LOB)");
+        System.out.println("JWT secret       " + secret + (secretFromEnv
                 ? "  (from RELAY_JWT_SECRET)" : "  (dev default; set RELAY_JWT_SECRET to choose)"));
         System.out.println("Token for LOB    " + SAMPLE_LOB + " (valid 12 h):");
         System.out.println("  " + token);

@@ -16,6 +16,7 @@ import io.notifyrelay.websocket.internal.SessionAcceptor;
 import io.notifyrelay.websocket.internal.SessionMetrics;
 import io.notifyrelay.websocket.internal.SessionContext;
 import io.notifyrelay.websocket.internal.WsSession;
+import io.notifyrelay.websocket.socketio.SocketIoEndpoint;
 import io.notifyrelay.websocket.tls.ServerTls;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
@@ -23,6 +24,7 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.PathHandler;
 import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -81,7 +83,9 @@ public final class RelayWebSocketServer implements AutoCloseable {
         PathHandler paths = Handlers.path()
                 .addExactPath(WEBSOCKET_PATH, admission(Handlers.websocket(acceptor)))
                 .addExactPath("/health/live", this::live)
-                .addExactPath("/health/ready", this::ready);
+                .addExactPath("/health/ready", this::ready)
+                .addPrefixPath(SocketIoEndpoint.PATH, admission(
+                        new SocketIoEndpoint(settings, builder.tokenVerifier, registry, builder.partitions)));
         builder.endpoints.forEach((path, endpoint) -> paths.addExactPath(path, blocking(endpoint)));
         this.tls = builder.tls;
         Undertow.Builder listener = Undertow.builder();
@@ -206,14 +210,27 @@ public final class RelayWebSocketServer implements AutoCloseable {
         sendJson(exchange, isReady ? 200 : 503, body);
     }
 
-    private static HttpHandler blocking(HttpEndpoint endpoint) {
+    private HttpHandler blocking(HttpEndpoint endpoint) {
         return exchange -> {
+            allowCrossOrigin(exchange);
             if (exchange.isInIoThread()) {
                 exchange.dispatch(e -> respond(e, endpoint));
                 return;
             }
             respond(exchange, endpoint);
         };
+    }
+
+    /**
+     * Browser clients on another origin read {@code /v1/routes} to find the nodes they need; let them,
+     * for the origins the WebSocket accepts.
+     */
+    private void allowCrossOrigin(HttpServerExchange exchange) {
+        String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
+        if (origin != null && (limits.allowedOrigins().isEmpty() || limits.allowedOrigins().contains(origin))) {
+            exchange.getResponseHeaders().put(HttpString.tryFromString("Access-Control-Allow-Origin"), origin);
+            exchange.getResponseHeaders().put(Headers.VARY, "Origin");
+        }
     }
 
     private static void respond(HttpServerExchange exchange, HttpEndpoint endpoint) {

@@ -1,0 +1,244 @@
+package io.notifyrelay.websocket.socketio;
+
+import io.notifyrelay.core.auth.TokenVerifier;
+import io.notifyrelay.core.routing.PartitionView;
+import io.notifyrelay.core.routing.Subscriber;
+import io.notifyrelay.core.routing.SubscriptionRegistry;
+import io.notifyrelay.websocket.WebSocketSettings;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import io.undertow.websockets.WebSocketProtocolHandshakeHandler;
+import io.undertow.websockets.core.AbstractReceiveListener;
+import io.undertow.websockets.core.BufferedBinaryMessage;
+import io.undertow.websockets.core.BufferedTextMessage;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.WebSockets;
+import io.undertow.websockets.spi.WebSocketHttpExchange;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import org.xnio.IoUtils;
+import org.xnio.XnioIoThread;
+
+/**
+ * Socket.IO v4 compatibility: {@code /socket.io/}, so front-ends built on an unmodified {@code socket.io-client}
+ * 4.x can receive the relay's notifications by changing their URL (and passing a token in {@code auth}).
+ *
+ * <p>Engine.IO v4 over WebSocket ({@code transport=websocket}) and over HTTP long-polling
+ * ({@code transport=polling}, upgraded to WebSocket as the client's default transports do). Sessions are
+ * subscribed in the same registry as the /v1/ws sessions and never receive another LOB's events. See
+ * docs/socket-io.md for the event names and the limits (notably: in group mode a session only receives its
+ * node's partitions).
+ */
+public final class SocketIoEndpoint implements HttpHandler {
+
+    /** The path socket.io-client uses by default ({@code /socket.io/}). */
+    public static final String PATH = "/socket.io";
+
+    /** Engine.IO's own ping timeout default: how long a client may take to answer a ping. */
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(20);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final HttpString ALLOW_ORIGIN = new HttpString("Access-Control-Allow-Origin");
+    private static final HttpString ALLOW_METHODS = new HttpString("Access-Control-Allow-Methods");
+    private static final HttpString ALLOW_HEADERS = new HttpString("Access-Control-Allow-Headers");
+
+    private final SocketIoContext context;
+    private final HttpHandler webSocketHandshake;
+
+    public SocketIoEndpoint(WebSocketSettings settings, TokenVerifier tokenVerifier,
+                            SubscriptionRegistry<Subscriber> registry, PartitionView partitions) {
+        this.context = new SocketIoContext(settings, tokenVerifier, registry, partitions, new ConcurrentHashMap<>(),
+                settings.heartbeatInterval(), PING_TIMEOUT, new SocketIoContext.EncodingCache());
+        this.webSocketHandshake = new WebSocketProtocolHandshakeHandler(this::onWebSocket,
+                exchange -> badRequest(exchange, 3, "Bad request"));
+    }
+
+    /** Live socket.io sessions on this node. */
+    public int sessionCount() {
+        return context.sessions().size();
+    }
+
+    /** Ends every session (their clients reconnect, to this node or another). */
+    public void closeAll(String reason) {
+        context.sessions().values().forEach(session -> session.close(reason));
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) throws Exception {
+        if (Methods.OPTIONS.equals(exchange.getRequestMethod())) {
+            pollingHeaders(exchange);
+            exchange.getResponseHeaders().put(ALLOW_METHODS, "GET, POST, OPTIONS");
+            exchange.getResponseHeaders().put(ALLOW_HEADERS, "content-type");
+            exchange.setStatusCode(204);
+            exchange.endExchange();
+            return;
+        }
+        if (!"4".equals(parameter(exchange, "EIO"))) {
+            badRequest(exchange, 5, "Unsupported protocol version");
+            return;
+        }
+        String transport = parameter(exchange, "transport");
+        String sid = parameter(exchange, "sid");
+        if ("websocket".equals(transport)) {
+            if (sid != null && !context.sessions().containsKey(sid)) {
+                badRequest(exchange, 1, "Session ID unknown");
+                return;
+            }
+            webSocketHandshake.handleRequest(exchange);
+        } else if ("polling".equals(transport)) {
+            polling(exchange, sid);
+        } else {
+            badRequest(exchange, 0, "Transport unknown");
+        }
+    }
+
+    private void polling(HttpServerExchange exchange, String sid) {
+        if (sid == null) {
+            if (!Methods.GET.equals(exchange.getRequestMethod())) {
+                badRequest(exchange, 2, "Bad handshake method");
+                return;
+            }
+            EngineIoSession session = newSession(exchange.getIoThread());
+            byte[] open = session.openPacket(true);
+            context.sessions().put(session.sid(), session);
+            session.start();
+            pollingHeaders(exchange);
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=UTF-8");
+            exchange.getResponseSender().send(ByteBuffer.wrap(open));
+            return;
+        }
+        EngineIoSession session = context.sessions().get(sid);
+        if (session == null) {
+            badRequest(exchange, 1, "Session ID unknown");
+            return;
+        }
+        if (Methods.GET.equals(exchange.getRequestMethod())) {
+            session.onPoll(exchange);
+        } else if (Methods.POST.equals(exchange.getRequestMethod())) {
+            if (!session.isPolling()) {
+                badRequest(exchange, 3, "Bad request");
+                return;
+            }
+            exchange.setMaxEntitySize(context.maxPayloadBytes());
+            exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
+                session.onPollData(body);
+                pollingHeaders(ex);
+                ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html");
+                ex.getResponseSender().send("ok");
+            }, (ex, error) -> {
+                session.close("unreadable or too large POST: " + error);
+                if (!ex.isResponseStarted()) {
+                    ex.setStatusCode(413);
+                    ex.endExchange();
+                }
+            });
+        } else {
+            badRequest(exchange, 2, "Bad request method");
+        }
+    }
+
+    private void onWebSocket(WebSocketHttpExchange exchange, WebSocketChannel channel) {
+        String sid = first(exchange.getRequestParameters().get("sid"));
+        EngineIoSession session;
+        if (sid == null) {
+            session = newSession(channel.getIoThread());
+            session.attachWebSocket(channel);
+            context.sessions().put(session.sid(), session);
+        } else {
+            session = context.sessions().get(sid);
+            if (session == null || !session.attachProbe(channel)) {
+                IoUtils.safeClose(channel);
+                return;
+            }
+        }
+        channel.getReceiveSetter().set(new FrameListener(session, context.maxPayloadBytes()));
+        channel.addCloseTask(closed -> session.onWebSocketClosed(closed));
+        if (sid == null) {
+            WebSockets.sendText(new String(session.openPacket(false), StandardCharsets.UTF_8), channel, null);
+            session.start();
+        }
+        channel.resumeReceives();
+    }
+
+    private EngineIoSession newSession(XnioIoThread timerThread) {
+        return new EngineIoSession(randomId(), randomId(), context, timerThread);
+    }
+
+    private static String randomId() {
+        byte[] bytes = new byte[15];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private static String parameter(HttpServerExchange exchange, String name) {
+        Deque<String> values = exchange.getQueryParameters().get(name);
+        return values == null || values.isEmpty() || values.peekFirst().isEmpty() ? null : values.peekFirst();
+    }
+
+    private static String first(List<String> values) {
+        return values == null || values.isEmpty() || values.get(0).isEmpty() ? null : values.get(0);
+    }
+
+    /** Long-polling responses may be read by pages of other origins (no credentials are involved). */
+    static void pollingHeaders(HttpServerExchange exchange) {
+        exchange.getResponseHeaders().put(ALLOW_ORIGIN, "*");
+        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+    }
+
+    static void badRequest(HttpServerExchange exchange, int code, String message) {
+        pollingHeaders(exchange);
+        exchange.setStatusCode(400);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseSender().send(SocketIoPackets.error(code, message));
+    }
+
+    /** Feeds a session the text frames of one of its WebSockets; runs on the connection's I/O thread. */
+    private static final class FrameListener extends AbstractReceiveListener {
+        private final EngineIoSession session;
+        private final int maxFrameBytes;
+
+        FrameListener(EngineIoSession session, int maxFrameBytes) {
+            this.session = session;
+            this.maxFrameBytes = maxFrameBytes;
+        }
+
+        @Override
+        protected long getMaxTextBufferSize() {
+            return maxFrameBytes;
+        }
+
+        @Override
+        protected long getMaxBinaryBufferSize() {
+            return maxFrameBytes;
+        }
+
+        @Override
+        protected void onFullTextMessage(WebSocketChannel channel, BufferedTextMessage message) {
+            session.onWebSocketText(channel, message.getData());
+        }
+
+        @Override
+        protected void onFullBinaryMessage(WebSocketChannel channel, BufferedBinaryMessage message) {
+            message.getData().free(); // binary attachments are not supported
+        }
+
+        @Override
+        protected void onFullPongMessage(WebSocketChannel channel, BufferedBinaryMessage message) {
+            message.getData().free();
+        }
+
+        @Override
+        protected void onError(WebSocketChannel channel, Throwable error) {
+            session.close("WebSocket error: " + error);
+            super.onError(channel, error);
+        }
+    }
+}
