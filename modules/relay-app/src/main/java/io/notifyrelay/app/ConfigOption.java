@@ -45,7 +45,8 @@ public enum ConfigOption {
             + "flowing meanwhile. At most 5m."),
     AUTH_TIMEOUT("10s", "Time a new connection has to send its auth frame (then close 4408)."),
     HEARTBEAT_INTERVAL("25s", "Server ping interval; a session silent for two intervals is dropped."),
-    SESSION_MAX_BUFFER_BYTES("1048576", "Bytes queued for one session beyond which it is closed as too slow (4429)."),
+    SESSION_MAX_BUFFER_BYTES("1048576", "Bytes queued for one session beyond which it is closed as too slow (4429); "
+            + "while it resumes, it may also hold 8 times this of live events."),
     MAX_FRAME_BYTES("65536", "Largest client frame accepted (then close 1009)."),
     MAX_CONTACTS_PER_SESSION("1000", "Most contacts one session may subscribe to."),
     MAX_RECORD_BYTES("262144", "Largest record value relayed; larger ones are rejected."),

@@ -56,6 +56,7 @@ public final class WsSession implements Subscriber {
     private volatile Set<Integer> heldPartitions = Set.of();
     private final List<RelayEvent> held = new ArrayList<>();
     private long heldBytes;
+    private static final int HELD_LIMIT_FACTOR = 8;
     private volatile boolean resuming;
     private long frameRateSecond;
     private int framesThisSecond;
@@ -399,7 +400,9 @@ public final class WsSession implements Subscriber {
             }
             held.add(event);
             heldBytes += event.notification().length;
-            if (heldBytes > context.settings().maxOutboundBytes()) {
+            // held events stay referenced until the replay ends: allow a catch-up of a few seconds of
+            // busy traffic, not an unbounded backlog per session
+            if (heldBytes > HELD_LIMIT_FACTOR * context.settings().maxOutboundBytes()) {
                 close(CloseCodes.TOO_SLOW, "too many live events waiting while catching up; resume again later");
             }
             return true;
