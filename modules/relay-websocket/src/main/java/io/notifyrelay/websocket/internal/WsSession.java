@@ -505,8 +505,12 @@ public final class WsSession implements Subscriber {
         log.debug("Closing session {} with {}: {}", id, code, reason);
         context.metrics().closed(code);
         WebSockets.sendClose(code, truncateReason(reason), channel, null);
-        channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel),
-                context.settings().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel),
+                    context.settings().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            IoUtils.safeClose(channel); // the server is stopping its I/O threads: close now
+        }
     }
 
     /** Called once the connection is gone, however it ended. */
@@ -530,7 +534,11 @@ public final class WsSession implements Subscriber {
 
     /** Runs {@code task} on this connection's I/O thread, where all of its state changes happen. */
     public void onIoThread(Runnable task) {
-        channel.getIoThread().execute(task);
+        try {
+            channel.getIoThread().execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            IoUtils.safeClose(channel); // the I/O thread is gone: nothing more can happen on this session
+        }
     }
 
     public void notifyRevoked(Set<Integer> revoked) {
