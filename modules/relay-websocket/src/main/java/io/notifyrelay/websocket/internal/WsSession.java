@@ -246,6 +246,13 @@ public final class WsSession implements Subscriber {
         Principal who = principal;
         Map<Integer, Long> from = new java.util.HashMap<>(plan.fromOffsets());
         from.keySet().retainAll(partitions);
+        Set<Integer> servedPartitions = ConcurrentHashMap.newKeySet();
+        servedPartitions.addAll(partitions);
+        Set<String> servedContacts = ConcurrentHashMap.newKeySet();
+        if (resumedContacts != null) {
+            servedContacts.addAll(resumedContacts);
+        }
+        Map<Integer, Set<String>> movedAtSeam = new TreeMap<>();
         context.replayer().resume(new ResumeRequest(partitions, from, plan.since()), new ResumeTarget() {
             @Override
             public boolean wants(RelayEvent event) {
@@ -256,7 +263,9 @@ public final class WsSession implements Subscriber {
             @Override
             public void deliverReplayed(RelayEvent event) {
                 awaitRoomToReplay();
-                if (send(event)) {
+                // not filtered by the session's last offset: a session that already had live events of
+                // this partition for other contacts must still get the missed ones of these contacts
+                if (send(event, false)) {
                     context.metrics().replayed();
                 }
             }
@@ -264,20 +273,39 @@ public final class WsSession implements Subscriber {
             @Override
             public void goLive(Set<Integer> stillReplaying) {
                 heldPartitions = Set.copyOf(stillReplaying); // before joining, so no live event slips past
+                // a rebalance may have taken partitions between subscribe and this seam: serve (and
+                // report) only what this node owns now; the rest is moved, never claimed as recovered
+                Set<Integer> owned = context.partitions().ownedPartitions();
+                servedPartitions.retainAll(owned);
                 if (resumedContacts == null) {
                     lobWide = true;
                     context.registry().subscribeLob(who.lobId(), WsSession.this);
-                } else {
-                    context.registry().subscribeContacts(who.lobId(), resumedContacts, WsSession.this);
+                    return;
                 }
+                Map<Integer, Set<String>> lost = new TreeMap<>();
+                for (String contactId : List.copyOf(servedContacts)) {
+                    int partition = context.partitions().partitionOf(contactId);
+                    if (!owned.contains(partition)) {
+                        servedContacts.remove(contactId);
+                        contacts.remove(contactId);
+                        lost.computeIfAbsent(partition, k -> new LinkedHashSet<>()).add(contactId);
+                    }
+                }
+                context.registry().subscribeContacts(who.lobId(), servedContacts, WsSession.this);
+                movedAtSeam.putAll(lost);
             }
 
             @Override
             public void finish(boolean recovered, String reason) {
                 boolean complete = recovered && plan.problem() == null;
+                resuming = false; // before subscribed goes out: the client may subscribe again at once
                 synchronized (heldLock) {
-                    sendControl(ServerFrames.subscribed(resumedContacts == null ? null : new ArrayList<>(resumedContacts),
-                            partitions, complete, complete ? null : (plan.problem() != null ? plan.problem() : reason)));
+                    sendControl(ServerFrames.subscribed(resumedContacts == null ? null : new ArrayList<>(servedContacts),
+                            new TreeSet<>(servedPartitions), complete,
+                            complete ? null : (plan.problem() != null ? plan.problem() : reason)));
+                    if (!movedAtSeam.isEmpty()) {
+                        sendMoves(movedAtSeam);
+                    }
                     for (RelayEvent event : held) {
                         send(event);
                     }
@@ -285,7 +313,6 @@ public final class WsSession implements Subscriber {
                     heldBytes = 0;
                     heldPartitions = Set.of();
                 }
-                resuming = false;
             }
         });
     }
@@ -414,6 +441,10 @@ public final class WsSession implements Subscriber {
      * makes the replay/live seam and redelivery after a rebalance exact.
      */
     private boolean send(RelayEvent event) {
+        return send(event, true);
+    }
+
+    private boolean send(RelayEvent event, boolean onlyForward) {
         if (closing.get()) {
             return false;
         }
@@ -421,11 +452,11 @@ public final class WsSession implements Subscriber {
         if (last == null || last.length <= event.partition()) {
             last = growLastOffsets(event.partition());
         }
-        if (event.offset() <= last[event.partition()]) {
+        if (onlyForward && event.offset() <= last[event.partition()]) {
             context.metrics().duplicateSkipped();
             return false;
         }
-        last[event.partition()] = event.offset();
+        last[event.partition()] = Math.max(last[event.partition()], event.offset());
         byte[] frame = event.encoded(ServerFrames.EVENT_ENCODER);
         if (pendingBytes.addAndGet(frame.length) > context.settings().maxOutboundBytes()) {
             context.metrics().dropped("slow_session");
