@@ -107,7 +107,8 @@ public final class KafkaReplayer implements Replayer {
         for (long[] range : fromKafka) {
             replays.add(reader.replay((int) range[0], range[1], range[2], target::wants, target::deliverReplayed));
         }
-        CompletableFuture.allOf(replays.toArray(CompletableFuture[]::new)).whenComplete((ignored, failure) -> {
+        // finish releases held events at the client's pace, so it must not run on the consumer thread
+        CompletableFuture.allOf(replays.toArray(CompletableFuture[]::new)).whenCompleteAsync((ignored, failure) -> {
             ReplayReader.Outcome worst = ReplayReader.Outcome.COMPLETE;
             for (CompletableFuture<ReplayReader.Outcome> replay : replays) {
                 ReplayReader.Outcome outcome = replay.isCompletedExceptionally()
@@ -118,7 +119,7 @@ public final class KafkaReplayer implements Replayer {
             }
             meterRegistry.counter("relay.replays", "outcome", worst.name().toLowerCase(java.util.Locale.ROOT)).increment();
             target.finish(worst == ReplayReader.Outcome.COMPLETE, reasonFor(worst));
-        });
+        }, reader.executor());
     }
 
     private void countResume(String source) {

@@ -72,6 +72,11 @@ public final class ReplayReader implements AutoCloseable {
         return config;
     }
 
+    /** The replay threads; what follows a replay runs there too, never on the consumer thread. */
+    java.util.concurrent.Executor executor() {
+        return executor;
+    }
+
     /** First offset at or after {@code since} for each partition; partitions with none map to null. */
     public CompletableFuture<Map<Integer, Long>> offsetsAt(Set<Integer> partitions, Instant since) {
         return CompletableFuture.supplyAsync(() -> {

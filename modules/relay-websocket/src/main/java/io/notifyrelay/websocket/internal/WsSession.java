@@ -52,11 +52,13 @@ public final class WsSession implements Subscriber {
     private final Object heldLock = new Object();
     /** Notified as writes complete, for a replay waiting on a slow client. */
     private final Object drained = new Object();
+    private final java.util.concurrent.atomic.AtomicInteger roomWaiters = new java.util.concurrent.atomic.AtomicInteger();
     /** Partitions still being replayed: their live events wait in {@link #held}. */
     private volatile Set<Integer> heldPartitions = Set.of();
     private final List<RelayEvent> held = new ArrayList<>();
     private long heldBytes;
     private static final int HELD_LIMIT_FACTOR = 8;
+    private static final long ROOM_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private volatile boolean resuming;
     private long frameRateSecond;
     private int framesThisSecond;
@@ -299,19 +301,30 @@ public final class WsSession implements Subscriber {
             public void finish(boolean recovered, String reason) {
                 boolean complete = recovered && plan.problem() == null;
                 resuming = false; // before subscribed goes out: the client may subscribe again at once
-                synchronized (heldLock) {
-                    sendControl(ServerFrames.subscribed(resumedContacts == null ? null : new ArrayList<>(servedContacts),
-                            new TreeSet<>(servedPartitions), complete,
-                            complete ? null : (plan.problem() != null ? plan.problem() : reason)));
-                    if (!movedAtSeam.isEmpty()) {
-                        sendMoves(movedAtSeam);
+                sendControl(ServerFrames.subscribed(resumedContacts == null ? null : new ArrayList<>(servedContacts),
+                        new TreeSet<>(servedPartitions), complete,
+                        complete ? null : (plan.problem() != null ? plan.problem() : reason)));
+                if (!movedAtSeam.isEmpty()) {
+                    sendMoves(movedAtSeam);
+                }
+                // release the held live events at the pace the client reads; more may be held meanwhile,
+                // and the partitions are let go only once nothing is left, so the order stays intact
+                while (true) {
+                    List<RelayEvent> batch;
+                    synchronized (heldLock) {
+                        if (held.isEmpty()) {
+                            heldBytes = 0;
+                            heldPartitions = Set.of();
+                            return;
+                        }
+                        batch = new ArrayList<>(held);
+                        held.clear();
+                        heldBytes = 0;
                     }
-                    for (RelayEvent event : held) {
+                    for (RelayEvent event : batch) {
+                        awaitRoomToReplay();
                         send(event);
                     }
-                    held.clear();
-                    heldBytes = 0;
-                    heldPartitions = Set.of();
                 }
             }
         });
@@ -482,15 +495,29 @@ public final class WsSession implements Subscriber {
     /** Replay waits while half the outbound limit is still unwritten: catching up must not cost a 4429. */
     private void awaitRoomToReplay() {
         long roomAt = context.settings().maxOutboundBytes() / 2;
-        synchronized (drained) {
-            while (pendingBytes.get() > roomAt && !closing.get()) {
-                try {
-                    drained.wait(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
+        if (pendingBytes.get() <= roomAt) {
+            return;
+        }
+        long deadline = System.nanoTime() + ROOM_TIMEOUT_NANOS;
+        roomWaiters.incrementAndGet();
+        try {
+            synchronized (drained) {
+                while (pendingBytes.get() > roomAt && !closing.get()) {
+                    if (System.nanoTime() > deadline) {
+                        // a client that reads nothing for this long must not hold a replay thread
+                        close(CloseCodes.TOO_SLOW, "session too slow while catching up; resume from your last cursor");
+                        return;
+                    }
+                    try {
+                        drained.wait(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
                 }
             }
+        } finally {
+            roomWaiters.decrementAndGet();
         }
     }
 
@@ -619,7 +646,7 @@ public final class WsSession implements Subscriber {
             if (recordTimestampMs >= 0) {
                 context.metrics().written(recordTimestampMs);
             }
-            if (resuming) {
+            if (roomWaiters.get() > 0) {
                 synchronized (drained) {
                     drained.notifyAll();
                 }
