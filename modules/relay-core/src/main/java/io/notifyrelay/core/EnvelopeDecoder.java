@@ -10,9 +10,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import io.notifyrelay.core.schema.NotificationSchema;
@@ -236,14 +233,9 @@ public final class EnvelopeDecoder {
         if (bytes == null) {
             return Optional.empty();
         }
-        try {
-            return Optional.of(StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString());
-        } catch (CharacterCodingException e) {
-            return Optional.empty();
-        }
+        // as strict as a REPORTing CharsetDecoder (malformed input, surrogates, overlongs) without a decoder,
+        // a ByteBuffer and a CharBuffer per header: this runs for every header of every record
+        return isValidUtf8(bytes) ? Optional.of(new String(bytes, StandardCharsets.UTF_8)) : Optional.empty();
     }
 
     /**

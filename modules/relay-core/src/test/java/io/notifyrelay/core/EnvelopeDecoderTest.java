@@ -145,6 +145,14 @@ class EnvelopeDecoderTest {
         }
 
         @Test
+        void keyOrLobIdWithAnEncodedSurrogateIsRejected() {
+            byte[] surrogate = {'a', (byte) 0xED, (byte) 0xA0, (byte) 0x80};
+            rejected(decoder.decode(TestRecord.binary().key(surrogate).build()), RejectReason.MISSING_KEY);
+            InboundRecord record = TestRecord.binary().header(CloudEventHeaders.LOB_ID, surrogate).build();
+            rejected(decoder.decode(record), RejectReason.MISSING_LOB_ID);
+        }
+
+        @Test
         void unicodeKeyIsTheContactId() {
             RelayEvent event = accepted(decoder.decode(TestRecord.binary().key("kontakt-ü-😀").build()));
             assertEquals("kontakt-ü-😀", event.contactId());

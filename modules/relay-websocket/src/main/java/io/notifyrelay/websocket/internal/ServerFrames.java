@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.notifyrelay.core.RelayEvent;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.function.Function;
@@ -24,21 +23,65 @@ public final class ServerFrames {
     private ServerFrames() {
     }
 
+    /**
+     * One exact-size array per event: this runs once per consumed record on the consumer thread, so no
+     * stream growth, no copy out of it, and no quoted copies of the usual plain-ASCII ids (anything else
+     * is quoted by Jackson).
+     */
     private static byte[] encodeEvent(RelayEvent event) {
         byte[] data = event.notification();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 160);
-        out.writeBytes(PREFIX_ID);
-        writeQuoted(out, event.eventId());
-        out.writeBytes(PREFIX_CURSOR);
-        writeQuoted(out, event.cursor().encode());
-        out.writeBytes(PREFIX_LOB);
-        writeQuoted(out, event.lobId());
-        out.writeBytes(PREFIX_CONTACT);
-        writeQuoted(out, event.contactId());
-        out.writeBytes(PREFIX_DATA);
-        out.writeBytes(data);
-        out.write('}');
-        return out.toByteArray();
+        String id = event.eventId();
+        String cursor = event.cursor().encode();
+        String lob = event.lobId();
+        String contact = event.contactId();
+        byte[] idq = plainAscii(id) ? null : JsonStringEncoder.getInstance().quoteAsUTF8(id);
+        byte[] lobq = plainAscii(lob) ? null : JsonStringEncoder.getInstance().quoteAsUTF8(lob);
+        byte[] contactq = plainAscii(contact) ? null : JsonStringEncoder.getInstance().quoteAsUTF8(contact);
+        int size = PREFIX_ID.length + PREFIX_CURSOR.length + PREFIX_LOB.length + PREFIX_CONTACT.length
+                + PREFIX_DATA.length + 8 + (idq == null ? id.length() : idq.length) + cursor.length()
+                + (lobq == null ? lob.length() : lobq.length) + (contactq == null ? contact.length() : contactq.length)
+                + data.length + 1;
+        byte[] out = new byte[size];
+        int p = put(out, 0, PREFIX_ID);
+        p = quoted(out, p, id, idq);
+        p = put(out, p, PREFIX_CURSOR);
+        p = quoted(out, p, cursor, null); // base64url: always plain ASCII
+        p = put(out, p, PREFIX_LOB);
+        p = quoted(out, p, lob, lobq);
+        p = put(out, p, PREFIX_CONTACT);
+        p = quoted(out, p, contact, contactq);
+        p = put(out, p, PREFIX_DATA);
+        p = put(out, p, data);
+        out[p] = '}';
+        return out;
+    }
+
+    private static boolean plainAscii(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int put(byte[] out, int p, byte[] bytes) {
+        System.arraycopy(bytes, 0, out, p, bytes.length);
+        return p + bytes.length;
+    }
+
+    private static int quoted(byte[] out, int p, String plain, byte[] escaped) {
+        out[p++] = '"';
+        if (escaped != null) {
+            p = put(out, p, escaped);
+        } else {
+            for (int i = 0, n = plain.length(); i < n; i++) {
+                out[p++] = (byte) plain.charAt(i); // printable ASCII, checked by plainAscii
+            }
+        }
+        out[p++] = '"';
+        return p;
     }
 
     private static final byte[] PREFIX_ID = ascii("{\"type\":\"event\",\"id\":");
@@ -46,12 +89,6 @@ public final class ServerFrames {
     private static final byte[] PREFIX_LOB = ascii(",\"lobId\":");
     private static final byte[] PREFIX_CONTACT = ascii(",\"contactId\":");
     private static final byte[] PREFIX_DATA = ascii(",\"data\":");
-
-    private static void writeQuoted(ByteArrayOutputStream out, String value) {
-        out.write('"');
-        out.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(value));
-        out.write('"');
-    }
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
