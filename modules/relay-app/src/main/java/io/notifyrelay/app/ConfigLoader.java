@@ -185,6 +185,7 @@ public final class ConfigLoader {
                 positiveInt(ConfigOption.MAX_CONTACTS_PER_SESSION));
 
         RelayConfig.Replay replay = new RelayConfig.Replay(nonNegativeInt(ConfigOption.REPLAY_WINDOW),
+                positiveInt(ConfigOption.REPLAY_WINDOW_MAX_BYTES),
                 positiveInt(ConfigOption.REPLAY_MAX_RECORDS), positiveDuration(ConfigOption.REPLAY_TIMEOUT),
                 positiveInt(ConfigOption.REPLAY_CONCURRENCY));
 

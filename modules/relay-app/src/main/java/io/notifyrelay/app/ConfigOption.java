@@ -51,6 +51,7 @@ public enum ConfigOption {
     MAX_CONTACTS_PER_SESSION("1000", "Most contacts one session may subscribe to."),
     MAX_RECORD_BYTES("262144", "Largest record value relayed; larger ones are rejected."),
     REPLAY_WINDOW("1000", "Recent events kept in memory per partition, so short disconnects resume without reading Kafka; 0 keeps none."),
+    REPLAY_WINDOW_MAX_BYTES("4194304", "Most bytes of recent events kept in memory per partition; the oldest make room first."),
     REPLAY_MAX_RECORDS("100000", "Most records one resume may read back per partition (beyond: recovered false, replay_limit)."),
     REPLAY_TIMEOUT("30s", "Longest one resume may read from Kafka (beyond: recovered false, replay_timeout)."),
     REPLAY_CONCURRENCY("2", "Resumes reading from Kafka at the same time; more wait their turn."),

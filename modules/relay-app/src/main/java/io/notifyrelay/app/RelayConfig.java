@@ -35,7 +35,7 @@ public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, 
     }
 
     /** How resuming sessions are caught up: see {@code REPLAY_*} in {@link ConfigOption}. */
-    public record Replay(int windowPerPartition, long maxRecords, Duration timeout, int concurrency) {
+    public record Replay(int windowPerPartition, int windowMaxBytesPerPartition, long maxRecords, Duration timeout, int concurrency) {
     }
 
     /** @param mode "group" or "broadcast"; @param partitioner a name {@code ContactPartitioners} knows */

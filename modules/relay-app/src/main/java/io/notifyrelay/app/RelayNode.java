@@ -76,7 +76,8 @@ public final class RelayNode implements AutoCloseable {
         // first, so an unusable key stops start-up before anything else is opened
         this.tokenVerifier = JwtTokenVerifier.create(config.auth().jwtSettings());
         this.metrics = RelayMetrics.create();
-        this.recentEvents = new RecentEvents(config.replay().windowPerPartition());
+        this.recentEvents = new RecentEvents(config.replay().windowPerPartition(),
+                config.replay().windowMaxBytesPerPartition());
         RelayConfig.Kafka kafka = config.kafka();
         this.mode = RelayMode.valueOf(kafka.mode().toUpperCase(Locale.ROOT));
         this.partitioner = ContactPartitioners.byName(kafka.partitioner());
