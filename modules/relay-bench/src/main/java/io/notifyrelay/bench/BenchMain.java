@@ -156,7 +156,7 @@ public final class BenchMain {
         int port = freePort();
         // this JVM's classpath has the test kit's broker; under Surefire java.class.path is only its booter jar
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        broker = ChildJvm.start("broker", List.of("-Xms512m", "-Xmx1g", "-XX:+UseG1GC"), classpath,
+        broker = ChildJvm.start("broker", brokerJvmOptions(), classpath,
                 "io.notifyrelay.testkit.DevKafkaBroker", List.of("--port", Integer.toString(port)), Map.of(),
                 o.workDir.resolve("broker.log"));
         long t0 = System.nanoTime();
@@ -328,6 +328,9 @@ public final class BenchMain {
     private void throughputPhases(Map<String, Object> main) {
         Recorder latency = new Recorder(3);
         try (Relay relay = new Relay(o.groupProtocol); WsLoadClient client = new WsLoadClient(o.clientThreads, latency)) {
+            if (o.timeline) {
+                producer.trackAcks(client.startNanos);
+            }
             main.put("groupProtocol", relay.protocol);
             main.put("readySeconds", round2(relay.readySeconds));
             main.put("jvmOptions", relayJvmOptions());
@@ -364,6 +367,9 @@ public final class BenchMain {
                 }
                 Step run = step(relay, client, latency, pop, rate, o.latencySeconds, "latency");
                 progress("latency run %s", run.line());
+                if (o.timeline) {
+                    printTimeline(client, run);
+                }
                 main.put("latency", run.toMap());
             }
             if (o.phases.contains("burst")) {
@@ -496,6 +502,37 @@ public final class BenchMain {
             pop.expected = client.events();
         }
         return s;
+    }
+
+    /** BENCH_BROKER_JVM_OPTS adds to the broker's JVM options (e.g. a GC log, to explain a latency spike). */
+    private static List<String> brokerJvmOptions() {
+        List<String> options = new ArrayList<>(List.of("-Xms512m", "-Xmx1g", "-XX:+UseG1GC"));
+        String extra = System.getenv("BENCH_BROKER_JVM_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            options.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        return options;
+    }
+
+    /** The 100 ms slices of the step (by intended send time) whose worst latency passed 10 ms. */
+    private void printTimeline(WsLoadClient client, Step run) {
+        long nowNanos = System.nanoTime();
+        long wallNow = System.currentTimeMillis();
+        int last = (int) ((nowNanos - client.startNanos) / 100_000_000L);
+        int first = Math.max(0, last - (int) Math.ceil((run.seconds + 6) * 10));
+        int slow = 0;
+        for (int b = first; b <= last && b < client.worstBySendTime.length(); b++) {
+            long worst = client.worstBySendTime.get(b);
+            if (worst > 10_000) {
+                slow++;
+                long wall = wallNow - (nowNanos - client.startNanos - b * 100_000_000L) / 1_000_000L;
+                System.out.printf(Locale.ROOT, "  timeline %s worst %.1f ms (broker ack %.1f ms)%n",
+                        java.time.LocalTime.ofInstant(java.time.Instant.ofEpochMilli(wall), java.time.ZoneId.systemDefault()),
+                        worst / 1000.0, producer.worstAckBySendTime.get(b) / 1000.0);
+            }
+        }
+        System.out.printf(Locale.ROOT, "  timeline: %d of %d slices of 100 ms had an event over 10 ms%n", slow,
+                last - first + 1);
     }
 
     private boolean awaitDelivered(WsLoadClient client, long expected, Duration timeout) {

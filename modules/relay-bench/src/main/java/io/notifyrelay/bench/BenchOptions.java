@@ -40,6 +40,7 @@ final class BenchOptions {
     List<String> relayJvmExtra = new ArrayList<>();
     java.util.Map<String, String> relayEnv = new java.util.LinkedHashMap<>();
     boolean jfr = false;
+    boolean timeline = false;
     int clientThreads = 2;
     int lingerMs = 0;
     int maxConnectInFlight = 500;
@@ -96,6 +97,7 @@ final class BenchOptions {
                     o.relayEnv.put(kv.substring(0, eq), kv.substring(eq + 1));
                 }
                 case "--jfr" -> o.jfr = true;
+                case "--timeline" -> o.timeline = true;
                 case "--wait-quiet" -> o.waitQuietSeconds = Double.parseDouble(list.get(++i));
                 case "--client-threads" -> o.clientThreads = Integer.parseInt(list.get(++i));
                 case "--linger-ms" -> o.lingerMs = Integer.parseInt(list.get(++i));
@@ -204,6 +206,8 @@ final class BenchOptions {
                   --wait-quiet SECONDS    before each measured step, wait up to SECONDS for other processes to use
                                           < 0.3 cores (a shared machine); the JSON says how busy it was anyway
                   --jfr                   record the relay with JFR during latency+burst and print the hot spots
+                  --timeline              after the latency run, print each 100 ms (by send time) whose worst
+                                          latency was over 10 ms, with the wall-clock time (to match GC logs)
                   --phases a,b,...        subset of ramp,latency,burst,resume,raw,memory,protocols
                   --relay-classpath CP    run another build of the relay (e.g. a prototype's relay-app target)
                   --relay-main CLASS      e.g. io.notifyrelay.bench.UndertowFloor: bare Undertow, for the memory floor

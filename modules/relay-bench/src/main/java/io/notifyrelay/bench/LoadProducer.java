@@ -44,6 +44,10 @@ final class LoadProducer implements AutoCloseable {
         }
     };
     private long sequence;
+    /** For --timeline: base of the 100 ms slices (the load client's start) and the worst broker ack, µs. */
+    private volatile long timelineBaseNanos = Long.MIN_VALUE;
+    final java.util.concurrent.atomic.AtomicLongArray worstAckBySendTime =
+            new java.util.concurrent.atomic.AtomicLongArray(36_000);
 
     LoadProducer(String bootstrap, String topic, Notifications notifications, int lingerMs) {
         Map<String, Object> config = new HashMap<>();
@@ -70,12 +74,26 @@ final class LoadProducer implements AutoCloseable {
         return errors.get();
     }
 
+    /** Record, per 100 ms slice of intended send time since {@code baseNanos}, the worst time to the broker's ack. */
+    void trackAcks(long baseNanos) {
+        timelineBaseNanos = baseNanos;
+    }
+
     private void send(Target target, byte[] key, long stampNanos, String idPrefix) {
         Header lob = lobHeaders.computeIfAbsent(target.lobId(), l -> header("ce_lobid", l));
         Header id = new RecordHeader("ce_id", (idPrefix + (sequence++)).getBytes(StandardCharsets.US_ASCII));
         byte[] value = notifications.build(key, stampNanos);
+        long base = timelineBaseNanos;
+        Callback callback = base == Long.MIN_VALUE ? onError : (metadata, e) -> {
+            onError.onCompletion(metadata, e);
+            long micros = (System.nanoTime() - stampNanos) / 1000;
+            int bucket = (int) ((stampNanos - base) / 100_000_000L);
+            if (bucket >= 0 && bucket < worstAckBySendTime.length()) {
+                worstAckBySendTime.accumulateAndGet(bucket, micros, Math::max);
+            }
+        };
         producer.send(new ProducerRecord<>(topic, null, null, key, value,
-                List.of(SPEC, id, SOURCE, TYPE, lob, CONTENT_TYPE)), onError);
+                List.of(SPEC, id, SOURCE, TYPE, lob, CONTENT_TYPE)), callback);
     }
 
     /** Result of a paced run. */

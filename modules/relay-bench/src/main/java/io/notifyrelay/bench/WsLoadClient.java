@@ -44,6 +44,9 @@ final class WsLoadClient implements AutoCloseable {
 
     private final IoThread[] threads;
     private final Recorder latencyMicros;
+    /** Worst latency (µs) of the events sent in each 100 ms since the client started, for --timeline. */
+    final java.util.concurrent.atomic.AtomicLongArray worstBySendTime = new java.util.concurrent.atomic.AtomicLongArray(36_000);
+    final long startNanos = System.nanoTime();
     private final AtomicInteger next = new AtomicInteger();
 
     final AtomicInteger ready = new AtomicInteger();
@@ -415,7 +418,13 @@ final class WsLoadClient implements AutoCloseable {
                         long now = System.nanoTime();
                         long sent = Notifications.readTimestamp(a, from, to);
                         if (sent != Long.MIN_VALUE && latencyMicros != null) {
-                            latencyMicros.recordValue(Math.max(0, (now - sent) / 1000));
+                            long micros = Math.max(0, (now - sent) / 1000);
+                            latencyMicros.recordValue(micros);
+                            int bucket = (int) ((sent - startNanos) / 100_000_000L);
+                            if (bucket >= 0 && bucket < worstBySendTime.length()
+                                    && worstBySendTime.get(bucket) < micros) {
+                                worstBySendTime.accumulateAndGet(bucket, micros, Math::max);
+                            }
                         }
                         thread.events.lazySet(thread.events.get() + 1);
                         thread.lastEventNanos = now;
