@@ -81,7 +81,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
         this.readinessDetails = builder.readinessDetails;
 
         PathHandler paths = Handlers.path()
-                .addExactPath(WEBSOCKET_PATH, admission(Handlers.websocket(acceptor)))
+                .addExactPath(WEBSOCKET_PATH, admission(forgetUpgradeHeaders(Handlers.websocket(acceptor))))
                 .addExactPath("/health/live", this::live)
                 .addExactPath("/health/ready", this::ready)
                 .addPrefixPath(SocketIoEndpoint.PATH, admission(
@@ -341,5 +341,23 @@ public final class RelayWebSocketServer implements AutoCloseable {
             Objects.requireNonNull(partitions, "partitions");
             return new RelayWebSocketServer(this);
         }
+    }
+
+    /**
+     * Undertow keeps the upgrade's exchange reachable from the connection for the whole WebSocket session;
+     * its request and response headers (~0.9 KB per idle session) are never read again.
+     */
+    private static HttpHandler forgetUpgradeHeaders(HttpHandler next) {
+        return exchange -> {
+            exchange.addExchangeCompleteListener((done, nextListener) -> {
+                try {
+                    nextListener.proceed();
+                } finally {
+                    done.getRequestHeaders().clear();
+                    done.getResponseHeaders().clear();
+                }
+            });
+            next.handleRequest(exchange);
+        };
     }
 }

@@ -1,5 +1,6 @@
 package io.notifyrelay.core.routing;
 
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -25,7 +26,11 @@ public final class SubscriptionRegistry<S extends Subscriber> {
 
     private static final class LobSubscriptions<S> {
         final Set<S> wholeLob = ConcurrentHashMap.newKeySet();
-        final ConcurrentMap<String, Set<S>> byContact = new ConcurrentHashMap<>();
+        /**
+         * Per contact: its one subscriber, or an {@code Object[]} of several, never changed once published
+         * (copy on write). Nearly every contact has one session, and a set per contact cost ~250 bytes.
+         */
+        final ConcurrentMap<String, Object> byContact = new ConcurrentHashMap<>();
 
         boolean isEmpty() {
             return wholeLob.isEmpty() && byContact.isEmpty();
@@ -56,7 +61,10 @@ public final class SubscriptionRegistry<S extends Subscriber> {
         byLob.compute(lobId, (lob, subs) -> {
             LobSubscriptions<S> entry = subs == null ? new LobSubscriptions<>() : subs;
             for (String contactId : contactIds) {
-                if (entry.byContact.computeIfAbsent(contactId, c -> ConcurrentHashMap.newKeySet()).add(subscriber)) {
+                Object before = entry.byContact.get(contactId);
+                Object after = with(before, subscriber);
+                if (after != before) {
+                    entry.byContact.put(contactId, after);
                     contactSubscriptions.incrementAndGet();
                 }
             }
@@ -67,12 +75,16 @@ public final class SubscriptionRegistry<S extends Subscriber> {
     public void unsubscribeContacts(String lobId, Collection<String> contactIds, S subscriber) {
         byLob.computeIfPresent(lobId, (lob, subs) -> {
             for (String contactId : contactIds) {
-                subs.byContact.computeIfPresent(contactId, (c, set) -> {
-                    if (set.remove(subscriber)) {
-                        contactSubscriptions.decrementAndGet();
+                Object before = subs.byContact.get(contactId);
+                Object after = without(before, subscriber);
+                if (after != before) {
+                    contactSubscriptions.decrementAndGet();
+                    if (after == null) {
+                        subs.byContact.remove(contactId);
+                    } else {
+                        subs.byContact.put(contactId, after);
                     }
-                    return set.isEmpty() ? null : set;
-                });
+                }
             }
             return subs.isEmpty() ? null : subs;
         });
@@ -98,9 +110,13 @@ public final class SubscriptionRegistry<S extends Subscriber> {
             }
         }
         int count = handed == null ? 0 : handed.size();
-        Set<S> contactSubscribers = subs.byContact.get(contactId);
+        Object contactSubscribers = subs.byContact.get(contactId);
         if (contactSubscribers != null) {
-            for (S subscriber : contactSubscribers) {
+            Object[] several = contactSubscribers instanceof Object[] array ? array : null;
+            int n = several == null ? 1 : several.length;
+            for (int i = 0; i < n; i++) {
+                @SuppressWarnings("unchecked")
+                S subscriber = (S) (several == null ? contactSubscribers : several[i]);
                 // remember who had it rather than ask wholeLob again: a session may join or leave the
                 // whole LOB while this lookup runs, and must get the event exactly once either way
                 if (handed == null || handed.add(subscriber)) {
@@ -110,6 +126,44 @@ public final class SubscriptionRegistry<S extends Subscriber> {
             }
         }
         return count;
+    }
+
+    /** {@code current} plus {@code subscriber}; {@code current} itself when it is already there. */
+    private static Object with(Object current, Object subscriber) {
+        if (current == null) {
+            return subscriber;
+        }
+        Object[] all = current instanceof Object[] array ? array : new Object[] {current};
+        for (Object existing : all) {
+            if (existing == subscriber) {
+                return current;
+            }
+        }
+        Object[] more = Arrays.copyOf(all, all.length + 1);
+        more[all.length] = subscriber;
+        return more;
+    }
+
+    /** {@code current} less {@code subscriber} (null when none is left); {@code current} if it was not there. */
+    private static Object without(Object current, Object subscriber) {
+        if (current == subscriber) {
+            return null;
+        }
+        if (!(current instanceof Object[] all)) {
+            return current;
+        }
+        for (int at = 0; at < all.length; at++) {
+            if (all[at] == subscriber) {
+                if (all.length == 2) {
+                    return all[1 - at];
+                }
+                Object[] fewer = new Object[all.length - 1];
+                System.arraycopy(all, 0, fewer, 0, at);
+                System.arraycopy(all, at + 1, fewer, at, all.length - at - 1);
+                return fewer;
+            }
+        }
+        return current;
     }
 
     /** Subscriptions to a whole LOB, one per session; for metrics. */

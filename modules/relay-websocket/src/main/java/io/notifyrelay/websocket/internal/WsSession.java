@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
 import org.slf4j.Logger;
@@ -46,12 +48,16 @@ public final class WsSession implements Subscriber {
     private final SessionContext context;
     private final AtomicLong pendingBytes = new AtomicLong();
     private final AtomicBoolean closing = new AtomicBoolean();
-    private final Set<String> contacts = ConcurrentHashMap.newKeySet();
+    /**
+     * The contacts served here: an immutable set, replaced on change through {@link #CONTACTS}. Changes
+     * are rare (subscribe, rebalance) and an idle session should not carry a concurrent set (~200 bytes).
+     */
+    private volatile Set<String> contacts = Set.of();
+    private static final AtomicReferenceFieldUpdater<WsSession, Set> CONTACTS =
+            AtomicReferenceFieldUpdater.newUpdater(WsSession.class, Set.class, "contacts");
     /** Highest offset sent per partition, allocated on the first event so idle sessions hold none. */
     private volatile long[] lastOffsets;
-    private final Object heldLock = new Object();
-    /** Notified as writes complete, for a replay waiting on a slow client. */
-    private final Object drained = new Object();
+    /** Replays waiting for room; also the monitor notified as writes complete (one object less per session). */
     private final java.util.concurrent.atomic.AtomicInteger roomWaiters = new java.util.concurrent.atomic.AtomicInteger();
     /** Partitions still being replayed: their live events wait in {@link #held}. */
     private volatile Set<Integer> heldPartitions = Set.of();
@@ -228,7 +234,7 @@ public final class WsSession implements Subscriber {
             }
         }
         sendMoves(elsewhere);
-        contacts.addAll(servedHere);
+        addContacts(servedHere);
         if (!resume.requested()) {
             sendControl(ServerFrames.subscribed(new ArrayList<>(servedHere), partitions, null, null));
             context.registry().subscribeContacts(who.lobId(), servedHere, this);
@@ -289,7 +295,7 @@ public final class WsSession implements Subscriber {
                     int partition = context.partitions().partitionOf(contactId);
                     if (!owned.contains(partition)) {
                         servedContacts.remove(contactId);
-                        contacts.remove(contactId);
+                        removeContacts(List.of(contactId));
                         lost.computeIfAbsent(partition, k -> new LinkedHashSet<>()).add(contactId);
                     }
                 }
@@ -311,7 +317,7 @@ public final class WsSession implements Subscriber {
                 // and the partitions are let go only once nothing is left, so the order stays intact
                 while (true) {
                     List<RelayEvent> batch;
-                    synchronized (heldLock) {
+                    synchronized (held) {
                         if (held.isEmpty()) {
                             heldBytes = 0;
                             heldPartitions = Set.of();
@@ -361,7 +367,7 @@ public final class WsSession implements Subscriber {
             }
         }
         if (!leaving.isEmpty()) {
-            contacts.removeAll(leaving);
+            removeContacts(leaving);
             context.registry().unsubscribeContacts(who.lobId(), leaving, this);
         }
         if (lobWide) {
@@ -386,7 +392,7 @@ public final class WsSession implements Subscriber {
             }
         }
         if (!back.isEmpty()) {
-            contacts.addAll(back);
+            addContacts(back);
             context.registry().subscribeContacts(who.lobId(), back, this);
         }
     }
@@ -409,7 +415,7 @@ public final class WsSession implements Subscriber {
     }
 
     private void onUnsubscribe(List<String> unwanted) {
-        contacts.removeAll(unwanted);
+        removeContacts(unwanted);
         context.registry().unsubscribeContacts(principal.lobId(), unwanted, this);
         sendControl(ServerFrames.unsubscribed(unwanted));
     }
@@ -434,7 +440,7 @@ public final class WsSession implements Subscriber {
 
     /** While older events of its partition are replayed, a live event waits; true if it was held. */
     private boolean holdBack(RelayEvent event) {
-        synchronized (heldLock) {
+        synchronized (held) {
             if (!heldPartitions.contains(event.partition())) {
                 return false;
             }
@@ -501,7 +507,7 @@ public final class WsSession implements Subscriber {
         long deadline = System.nanoTime() + ROOM_TIMEOUT_NANOS;
         roomWaiters.incrementAndGet();
         try {
-            synchronized (drained) {
+            synchronized (roomWaiters) {
                 while (pendingBytes.get() > roomAt && !closing.get()) {
                     if (System.nanoTime() > deadline) {
                         // a client that reads nothing for this long must not hold a replay thread
@@ -509,7 +515,7 @@ public final class WsSession implements Subscriber {
                         return;
                     }
                     try {
-                        drained.wait(100);
+                        roomWaiters.wait(100);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
@@ -647,8 +653,8 @@ public final class WsSession implements Subscriber {
                 context.metrics().written(recordTimestampMs);
             }
             if (roomWaiters.get() > 0) {
-                synchronized (drained) {
-                    drained.notifyAll();
+                synchronized (roomWaiters) {
+                    roomWaiters.notifyAll();
                 }
             }
         }
@@ -661,6 +667,38 @@ public final class WsSession implements Subscriber {
             }
             log.debug("Write to session {} failed: {}", id, throwable.toString());
             IoUtils.safeClose(ch);
+        }
+    }
+
+    private void addContacts(java.util.Collection<String> more) {
+        if (!more.isEmpty()) {
+            updateContacts(current -> {
+                Set<String> next = new LinkedHashSet<>(current);
+                next.addAll(more);
+                return next;
+            });
+        }
+    }
+
+    private void removeContacts(java.util.Collection<String> less) {
+        updateContacts(current -> {
+            Set<String> next = new LinkedHashSet<>(current);
+            next.removeAll(less);
+            return next;
+        });
+    }
+
+    /** Copy on write; the I/O thread (subscribe) and the consumer thread (rebalance) may race. */
+    @SuppressWarnings("unchecked")
+    private void updateContacts(java.util.function.UnaryOperator<Set<String>> change) {
+        while (true) {
+            Set<String> current = contacts;
+            Set<String> changed = change.apply(current);
+            // keep the client's order (it shows in moved frames); one contact, the usual case, costs no set
+            Set<String> next = changed.size() <= 1 ? Set.copyOf(changed) : Collections.unmodifiableSet(changed);
+            if (CONTACTS.compareAndSet(this, current, next)) {
+                return;
+            }
         }
     }
 }
