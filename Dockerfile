@@ -14,7 +14,8 @@ COPY --from=build /src/modules/relay-app/target/lib lib
 COPY --from=build /src/modules/relay-app/target/relay-app-0.1.0-SNAPSHOT.jar relay-app.jar
 USER relay
 EXPOSE 8080
-ENV JAVA_OPTS="-XX:+UseZGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+# G1, heap committed up front, half of it young: see scripts/relay and docs/performance.md ("GC")
+ENV JAVA_OPTS="-XX:+UseG1GC -XX:InitialRAMPercentage=70 -XX:MaxRAMPercentage=70 -XX:NewRatio=1 -XX:+ExitOnOutOfMemoryError"
 HEALTHCHECK --interval=5s --timeout=5s --start-period=20s --retries=3 \
   CMD ["java", "-cp", "relay-app.jar", "io.notifyrelay.app.HealthCheck", "http://localhost:8080/health/ready"]
 # exec form through sh so JAVA_OPTS expands and the JVM is PID 1's child that receives SIGTERM

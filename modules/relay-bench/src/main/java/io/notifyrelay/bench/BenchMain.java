@@ -209,6 +209,28 @@ public final class BenchMain {
                     String.join(" ", jvm), readySeconds);
         }
 
+        /**
+         * The relay's own {@code relay_delivery_latency} histogram (record timestamp to frame written), cumulative
+         * count per upper bound in seconds; empty if the node does not publish it (e.g. --relay-main).
+         */
+        java.util.TreeMap<Double, Long> deliveryLatencyBuckets() {
+            java.util.TreeMap<Double, Long> buckets = new java.util.TreeMap<>();
+            try {
+                for (String line : ChildJvm.httpGet("http://127.0.0.1:" + port + "/metrics").split("\n")) {
+                    if (line.startsWith("relay_delivery_latency_seconds_bucket{")) {
+                        int le = line.indexOf("le=\"") + 4;
+                        String bound = line.substring(le, line.indexOf('"', le));
+                        double upper = bound.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bound);
+                        long count = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                        buckets.merge(upper, count, Long::sum);
+                    }
+                }
+            } catch (RuntimeException e) { // not a histogram we can read: report none
+                buckets.clear();
+            }
+            return buckets;
+        }
+
         JsonNode readiness() {
             try {
                 return JSON.readTree(ChildJvm.httpGet("http://127.0.0.1:" + port + "/health/ready"));
@@ -227,7 +249,7 @@ public final class BenchMain {
         List<String> options = new ArrayList<>();
         options.add("-Xmx" + o.relayHeap);
         switch (o.gc.toLowerCase(Locale.ROOT)) {
-            case "g1" -> options.add("-XX:+UseG1GC");
+            case "g1" -> options.addAll(List.of("-XX:+UseG1GC", "-Xms" + o.relayHeap, "-XX:NewRatio=1")); // as scripts/relay
             case "zgc", "z" -> options.add("-XX:+UseZGC");
             case "parallel" -> options.add("-XX:+UseParallelGC");
             case "serial" -> options.add("-XX:+UseSerialGC");
@@ -416,6 +438,9 @@ public final class BenchMain {
         boolean drained;
         Histogram histogram;
         boolean sustained;
+        /** From the relay's own histogram: record timestamp to frame written, upper bucket bound in ms; NaN if none. */
+        double relayP50 = Double.NaN;
+        double relayP99 = Double.NaN;
 
         double msgsPerCpuSecond() {
             return delivered / Math.max(relayCpuSeconds, 1e-9);
@@ -431,7 +456,9 @@ public final class BenchMain {
                             + "others %.2f cores%s", offered, produced,
                     deliveredPerSecond, relayCpuSeconds / seconds, msgsPerCpuSecond(), ms(50), ms(99), ms(99.9),
                     histogram.getMaxValue() / 1000.0, brokerCpuSeconds / seconds, benchCpuSeconds / seconds, otherCores,
-                    sustained ? "" : "  (not sustained)");
+                    sustained ? "" : "  (not sustained)")
+                    + (Double.isNaN(relayP99) ? "" : String.format(Locale.ROOT,
+                            "; relay's own record-to-written p50 <= %.1f p99 <= %.1f ms", relayP50, relayP99));
         }
 
         Map<String, Object> toMap() {
@@ -459,6 +486,12 @@ public final class BenchMain {
             lat.put("max", round3(histogram.getMaxValue() / 1000.0));
             lat.put("mean", round3(histogram.getMean() / 1000.0));
             m.put("latencyMs", lat);
+            if (!Double.isNaN(relayP99)) {
+                Map<String, Object> own = new LinkedHashMap<>();
+                own.put("p50AtMost", round3(relayP50));
+                own.put("p99AtMost", round3(relayP99));
+                m.put("relayRecordToWrittenMs", own);
+            }
             return m;
         }
     }
@@ -470,6 +503,7 @@ public final class BenchMain {
         s.name = name;
         s.offered = rate;
         latency.getIntervalHistogram(); // forget what came before
+        java.util.TreeMap<Double, Long> relayBefore = relay.deliveryLatencyBuckets();
         long delivered0 = client.events();
         double cpu0 = relay.jvm.cpuSeconds();
         double bench0 = ChildJvm.cpuSecondsOf(ProcessHandle.current().pid());
@@ -495,6 +529,7 @@ public final class BenchMain {
         s.drained = awaitDelivered(client, pop.expected, Duration.ofSeconds(5));
         // what arrived during the drain counts for latency (it is the tail), not for the rate of the window
         s.histogram = latency.getIntervalHistogram();
+        relayPercentiles(s, relayBefore, relay.deliveryLatencyBuckets());
         s.sustained = s.drained && s.produced >= 0.97 * rate && s.deliveredPerSecond >= 0.95 * rate
                 && s.ms(99) <= 250 && client.closedTooSlow.get() == 0;
         if (!s.drained) {
@@ -533,6 +568,27 @@ public final class BenchMain {
         }
         System.out.printf(Locale.ROOT, "  timeline: %d of %d slices of 100 ms had an event over 10 ms%n", slow,
                 last - first + 1);
+    }
+
+    /** Percentiles of the step from two scrapes of the relay's cumulative histogram (bucket upper bounds). */
+    private static void relayPercentiles(Step s, java.util.TreeMap<Double, Long> before,
+                                         java.util.TreeMap<Double, Long> after) {
+        if (after.isEmpty()) {
+            return;
+        }
+        long total = after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0L);
+        if (total <= 0) {
+            return;
+        }
+        for (Map.Entry<Double, Long> bucket : after.entrySet()) {
+            long below = bucket.getValue() - before.getOrDefault(bucket.getKey(), 0L);
+            if (Double.isNaN(s.relayP50) && below >= 0.50 * total) {
+                s.relayP50 = bucket.getKey() * 1000;
+            }
+            if (Double.isNaN(s.relayP99) && below >= 0.99 * total) {
+                s.relayP99 = bucket.getKey() * 1000;
+            }
+        }
     }
 
     private boolean awaitDelivered(WsLoadClient client, long expected, Duration timeout) {
