@@ -60,6 +60,8 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private final SessionLimits limits;
     private final ServerTls tls;
     private volatile boolean accepting = true;
+    /** One heartbeat timer for the node rather than one per session (~130 bytes of timer state each). */
+    private volatile org.xnio.XnioExecutor.Key heartbeats;
 
     private RelayWebSocketServer(Builder builder) {
         this.settings = builder.settings;
@@ -103,6 +105,10 @@ public final class RelayWebSocketServer implements AutoCloseable {
 
     public void start() {
         undertow.start();
+        long heartbeatMs = settings.heartbeatInterval().toMillis();
+        heartbeats = undertow.getWorker().getIoThread().executeAtInterval(
+                () -> acceptor.sessions().forEach(WsSession::heartbeatOnItsThread), heartbeatMs,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
         log.info("Relay node {} listening on {}{}", settings.nodeId(), webSocketUrl(),
                 tls == null ? "" : " (TLS: " + tls.describe() + ")");
     }
@@ -159,6 +165,10 @@ public final class RelayWebSocketServer implements AutoCloseable {
         long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
         while (!acceptor.sessions().isEmpty() && System.nanoTime() < deadline) {
             LockSupport.parkNanos(10_000_000L); // sessions leave as their close handshakes finish
+        }
+        org.xnio.XnioExecutor.Key sweep = heartbeats;
+        if (sweep != null) {
+            sweep.remove();
         }
         undertow.stop();
     }

@@ -46,6 +46,11 @@ public record WebSocketSettings(String host, int port, String nodeId, Duration a
                 maxInboundFrameBytes, maxContactsPerSession, shutdownGrace);
     }
 
+    public WebSocketSettings withHeartbeatInterval(Duration interval) {
+        return new WebSocketSettings(host, port, nodeId, authTimeout, interval, maxOutboundBytes,
+                maxInboundFrameBytes, maxContactsPerSession, shutdownGrace);
+    }
+
     public WebSocketSettings withMaxOutboundBytes(long bytes) {
         return new WebSocketSettings(host, port, nodeId, authTimeout, heartbeatInterval, bytes,
                 maxInboundFrameBytes, maxContactsPerSession, shutdownGrace);

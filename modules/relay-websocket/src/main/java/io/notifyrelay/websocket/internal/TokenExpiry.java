@@ -7,8 +7,9 @@ import java.util.concurrent.TimeUnit;
 import org.xnio.XnioExecutor;
 
 /**
- * The two timers of a session's token: the {@code token_expiring} warning and the 4401 close at the deadline.
- * {@link #schedule} replaces whatever was scheduled for the previous token, so a refresh re-arms both.
+ * The two deadlines of a session's token: the {@code token_expiring} warning and the 4401 close at the deadline.
+ * {@link #schedule} replaces whatever was scheduled for the previous token, so a refresh re-arms both. One timer
+ * at a time: the warning arms the close when it fires, so an idle session holds one timer key, not two.
  */
 final class TokenExpiry {
 
@@ -18,29 +19,36 @@ final class TokenExpiry {
         void warn(Instant expiresAt, long refreshWithinMs);
     }
 
-    private XnioExecutor.Key warningTimer;
-    private XnioExecutor.Key closeTimer;
+    private XnioExecutor.Key timer;
+    /** Bumped by every schedule and cancel, so a warning that fires late cannot arm the close of an old token. */
+    private long generation;
 
     synchronized void schedule(XnioExecutor executor, TokenLifecycle lifecycle, Instant expiresAt, Warning warning,
                                Runnable expired) {
         cancel();
+        long mine = generation;
         TokenLifecycle.Plan plan = lifecycle.plan(expiresAt, Instant.now());
-        if (plan.warnIn() != null) {
-            warningTimer = executor.executeAfter(() -> warning.warn(plan.expiresAt(),
-                            Math.max(0, Duration.between(Instant.now(), plan.deadline()).toMillis())),
-                    plan.warnIn().toMillis(), TimeUnit.MILLISECONDS);
+        if (plan.warnIn() == null) {
+            timer = executor.executeAfter(expired, plan.closeIn().toMillis(), TimeUnit.MILLISECONDS);
+            return;
         }
-        closeTimer = executor.executeAfter(expired, plan.closeIn().toMillis(), TimeUnit.MILLISECONDS);
+        timer = executor.executeAfter(() -> {
+            long left = Math.max(0, Duration.between(Instant.now(), plan.deadline()).toMillis());
+            synchronized (this) {
+                if (generation != mine) {
+                    return; // refreshed or closed meanwhile
+                }
+                timer = executor.executeAfter(expired, left, TimeUnit.MILLISECONDS);
+            }
+            warning.warn(plan.expiresAt(), left);
+        }, plan.warnIn().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     synchronized void cancel() {
-        if (warningTimer != null) {
-            warningTimer.remove();
-            warningTimer = null;
-        }
-        if (closeTimer != null) {
-            closeTimer.remove();
-            closeTimer = null;
+        generation++;
+        if (timer != null) {
+            timer.remove();
+            timer = null;
         }
     }
 }

@@ -78,7 +78,6 @@ public final class WsSession implements Subscriber {
     private XnioExecutor.Key authTimer;
     /** The token_expiring warning and the 4401 at exp + grace, re-armed by every refresh. */
     private final TokenExpiry expiry = new TokenExpiry();
-    private XnioExecutor.Key heartbeatTimer;
 
     WsSession(String id, WebSocketChannel channel, SessionContext context) {
         this.id = id;
@@ -147,10 +146,11 @@ public final class WsSession implements Subscriber {
         }
         principal = verified;
         cancel(authTimer);
+        authTimer = null; // a removed timer key still holds its task; an idle session should not
         scheduleExpiry(verified.expiresAt());
-        long heartbeatMs = context.settings().heartbeatInterval().toMillis();
-        heartbeatTimer = channel.getIoThread().executeAtInterval(this::heartbeat, heartbeatMs, TimeUnit.MILLISECONDS);
-        sendControl(ServerFrames.welcome(id, context.settings().nodeId(), heartbeatMs));
+        lastHeardNanos = System.nanoTime();
+        sendControl(ServerFrames.welcome(id, context.settings().nodeId(),
+                context.settings().heartbeatInterval().toMillis()));
     }
 
     /** A fresh token for the same LOB extends the session; it may not widen what the session sees. */
@@ -551,7 +551,17 @@ public final class WsSession implements Subscriber {
         WebSockets.sendText(ByteBuffer.wrap(bytes), channel, new Written(bytes.length, -1));
     }
 
+    /** Called by the server's heartbeat sweep, once per interval; the work runs on this session's I/O thread. */
+    public void heartbeatOnItsThread() {
+        if (principal != null && !closing.get()) {
+            onIoThread(this::heartbeat);
+        }
+    }
+
     private void heartbeat() {
+        if (closing.get()) {
+            return;
+        }
         long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastHeardNanos);
         if (silentMs > 2 * context.settings().heartbeatInterval().toMillis()) {
             log.debug("Session {} silent for {} ms; closing", id, silentMs);
@@ -582,7 +592,6 @@ public final class WsSession implements Subscriber {
         closing.set(true);
         cancel(authTimer);
         expiry.cancel();
-        cancel(heartbeatTimer);
         Principal who = principal;
         if (who != null) {
             context.lobSessions().release(who.lobId());
