@@ -145,7 +145,8 @@ public final class ConfigLoader {
         }
         RelayConfig.Kafka kafka = new RelayConfig.Kafka(bootstrap, nonBlank(ConfigOption.TOPIC),
                 nonBlank(ConfigOption.GROUP_ID), groupProtocol, string(ConfigOption.GROUP_INSTANCE_ID),
-                positiveInt(ConfigOption.MAX_RECORD_BYTES), kafkaProperties, mode, partitioner);
+                positiveInt(ConfigOption.MAX_RECORD_BYTES), kafkaProperties, mode, partitioner,
+                startupTimeout());
 
         int port = integer(ConfigOption.HTTP_PORT);
         if (port < 0 || port > 65535) {
@@ -319,6 +320,14 @@ public final class ConfigLoader {
             problems.add(option.envName() + " must be a duration like 500ms, 10s, 2m or PT10S, got '" + value + "'");
             return Duration.ZERO;
         }
+    }
+
+    private Duration startupTimeout() {
+        Duration value = positiveDuration(ConfigOption.KAFKA_STARTUP_TIMEOUT);
+        if (value.compareTo(Duration.ofMinutes(10)) > 0) {
+            problems.add(ConfigOption.KAFKA_STARTUP_TIMEOUT.envName() + " must be at most 10m, got " + value);
+        }
+        return value;
     }
 
     private Duration positiveDuration(ConfigOption option) {

@@ -17,6 +17,8 @@ public enum ConfigOption {
     PARTITIONER("murmur2", "How producers place contacts: murmur2 (Java client, kafkajs) or consistent_random "
             + "(librdkafka: kcat, confluent-kafka, node-rdkafka)."),
     GROUP_INSTANCE_ID(null, "Static membership id (group.instance.id) for rolling restarts; unique per node."),
+    KAFKA_STARTUP_TIMEOUT("30s", "How long start-up tries to reach Kafka and describe the topic before it stops with "
+            + "one message naming the servers and what each did (exit code 1). At most 10m."),
     NODE_ID(null, "This node's name in welcome frames and logs. Default: the host name."),
     HTTP_HOST("0.0.0.0", "Interface the HTTP/WebSocket listener binds."),
     HTTP_PORT("8080", "HTTP/WebSocket port; 0 picks a free port."),

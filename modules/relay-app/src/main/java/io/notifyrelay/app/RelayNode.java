@@ -82,7 +82,7 @@ public final class RelayNode implements AutoCloseable {
         this.mode = RelayMode.valueOf(kafka.mode().toUpperCase(Locale.ROOT));
         this.partitioner = ContactPartitioners.byName(kafka.partitioner());
         ConsumerSettings probe = consumerSettings(config, "notify-relay");
-        this.topic = TopicInspector.describe(probe, Duration.ofSeconds(30));
+        this.topic = TopicInspector.describe(probe, kafka.startupTimeout());
 
         // the listener must be bound before the advertised URL (and so the consumer's client id) is known
         RelayConsumer[] consumerRef = new RelayConsumer[1];
