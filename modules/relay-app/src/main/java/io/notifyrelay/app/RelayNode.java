@@ -104,8 +104,12 @@ public final class RelayNode implements AutoCloseable {
                 .limits(new SessionLimits(config.limits().maxSessions(), config.limits().maxSessionsPerLob(),
                         config.limits().allowedOrigins(), config.limits().maxFramesPerSecond()))
                 .meterRegistry(metrics.registry())
-                .endpoint("/metrics", query -> new HttpEndpoint.Response(200, RelayMetrics.CONTENT_TYPE,
-                        metrics.scrape()))
+                .endpoint("/metrics", query -> {
+                    if (consumerRef[0] != null) { // null while the node is still being built
+                        consumerRef[0].refreshMetrics(); // the Kafka client's metrics as of now: lag of new partitions
+                    }
+                    return new HttpEndpoint.Response(200, RelayMetrics.CONTENT_TYPE, metrics.scrape());
+                })
                 .readiness(() -> isReady(), this::readinessDetails)
                 .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
                 .endpoints(extraEndpoints)
@@ -132,6 +136,7 @@ public final class RelayNode implements AutoCloseable {
         this.replayReader = new ReplayReader(consumerSettings, consumerFactory, decoder,
                 new ReplayReader.Limits(replay.concurrency(), replay.maxRecords(), replay.timeout()));
         this.replayer = new KafkaReplayer(consumer, recentEvents, replayReader, metrics.registry());
+        metrics.readiness(this::isReady);
         replayerRef[0] = replayer;
     }
 

@@ -38,6 +38,13 @@ public final class KafkaReplayer implements Replayer {
         this.consumer = consumer;
         this.recent = recent;
         this.reader = reader;
+        // at zero from start-up, so dashboards see the series before the first resume
+        for (String source : java.util.List.of("nothing_missed", "memory", "kafka")) {
+            resumes(source);
+        }
+        for (ReplayReader.Outcome outcome : ReplayReader.Outcome.values()) {
+            replays(outcome);
+        }
     }
 
     @Override
@@ -117,13 +124,26 @@ public final class KafkaReplayer implements Replayer {
                     worst = outcome;
                 }
             }
-            meterRegistry.counter("relay.replays", "outcome", worst.name().toLowerCase(java.util.Locale.ROOT)).increment();
+            replays(worst).increment();
             target.finish(worst == ReplayReader.Outcome.COMPLETE, reasonFor(worst));
         }, reader.executor());
     }
 
     private void countResume(String source) {
-        meterRegistry.counter("relay.resumes", "source", source).increment();
+        resumes(source).increment();
+    }
+
+    private io.micrometer.core.instrument.Counter resumes(String source) {
+        return io.micrometer.core.instrument.Counter.builder("relay.resumes").tag("source", source)
+                .description("Session resumes, by where the missed events came from: memory (the recent-events "
+                        + "window), kafka, or nothing_missed").register(meterRegistry);
+    }
+
+    private io.micrometer.core.instrument.Counter replays(ReplayReader.Outcome outcome) {
+        return io.micrometer.core.instrument.Counter.builder("relay.replays")
+                .tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+                .description("Resumes that replayed events, by how the replay ended (complete, retention, limit, "
+                        + "timeout, failed)").register(meterRegistry);
     }
 
     private static String reasonFor(ReplayReader.Outcome outcome) {

@@ -1,7 +1,6 @@
 package io.notifyrelay.kafka;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
@@ -58,7 +57,7 @@ public final class RelayConsumer implements AutoCloseable {
 
     private final Queue<LoopTask> loopTasks = new ConcurrentLinkedQueue<>();
     private final MeterRegistry meterRegistry;
-    private KafkaClientMetrics clientMetrics;
+    private volatile KafkaMetricsBridge clientMetrics;
     private volatile Consumer<byte[], byte[]> consumer;
     private volatile Set<Integer> ownedPartitions = Set.of();
     private volatile Throwable failure;
@@ -78,6 +77,15 @@ public final class RelayConsumer implements AutoCloseable {
         this.handler = handler;
         this.partitionListener = partitionListener;
         this.thread = new Thread(this::run, "relay-consumer");
+        for (String change : List.of("assigned", "revoked", "lost")) {
+            rebalances(change); // at zero from start-up, so dashboards and rate() see the series
+        }
+    }
+
+    private io.micrometer.core.instrument.Counter rebalances(String change) {
+        return io.micrometer.core.instrument.Counter.builder("relay.rebalances").tag("change", change)
+                .description("Rebalance callbacks that gave this node partitions (assigned) or took them (revoked, lost)")
+                .register(meterRegistry);
     }
 
     /** The consumer configuration the loop runs with: pass-through properties first, then what the relay needs. */
@@ -113,10 +121,9 @@ public final class RelayConsumer implements AutoCloseable {
         }
         try {
             consumer = consumerFactory.create(consumerConfig(settings));
-            if (consumer instanceof org.apache.kafka.clients.consumer.KafkaConsumer) {
-                clientMetrics = new KafkaClientMetrics(consumer);
-                clientMetrics.bindTo(meterRegistry);
-            }
+            Consumer<byte[], byte[]> created = consumer;
+            clientMetrics = new KafkaMetricsBridge(created::metrics, meterRegistry, Set.of(settings.topic()));
+            clientMetrics.refresh();
         } catch (RuntimeException e) {
             failure = e;
             state.set(State.FAILED);
@@ -168,6 +175,14 @@ public final class RelayConsumer implements AutoCloseable {
         Consumer<byte[], byte[]> kafka = consumer;
         if (kafka != null) {
             kafka.wakeup();
+        }
+    }
+
+    /** Brings the Kafka client's metrics in the meter registry up to date; call before each scrape. */
+    public void refreshMetrics() {
+        KafkaMetricsBridge bridge = clientMetrics;
+        if (bridge != null && !isStopping()) {
+            bridge.refresh();
         }
     }
 
@@ -333,7 +348,7 @@ public final class RelayConsumer implements AutoCloseable {
             ownedPartitions = Set.copyOf(owned);
             state.compareAndSet(State.JOINING, State.RUNNING);
             log.info("Partitions assigned: {}; now owning {}", added, new TreeSet<>(owned));
-            meterRegistry.counter("relay.rebalances", "change", "assigned").increment();
+            rebalances("assigned").increment();
             partitionListener.onAssigned(added, ownedPartitions);
         }
 
@@ -356,7 +371,7 @@ public final class RelayConsumer implements AutoCloseable {
             owned.removeAll(removed);
             ownedPartitions = Set.copyOf(owned);
             log.info("Partitions {}: {}; now owning {}", how, removed, new TreeSet<>(owned));
-            meterRegistry.counter("relay.rebalances", "change", how).increment();
+            rebalances(how).increment();
             partitionListener.onRevoked(removed, ownedPartitions);
         }
 

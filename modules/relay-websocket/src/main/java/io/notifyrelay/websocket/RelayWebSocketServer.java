@@ -76,9 +76,9 @@ public final class RelayWebSocketServer implements AutoCloseable {
         Gauge.builder("relay.sessions", acceptor, a -> a.sessions().size())
                 .description("WebSocket sessions on this node").register(builder.meterRegistry);
         Gauge.builder("relay.subscriptions", registry, SubscriptionRegistry::lobWideSubscriptionCount).tag("kind", "lob")
-                .description("Subscriptions to a whole LOB").register(builder.meterRegistry);
+                .description("Subscriptions on this node, by kind: lob (a whole LOB) or contact (one contact)").register(builder.meterRegistry);
         Gauge.builder("relay.subscriptions", registry, SubscriptionRegistry::contactSubscriptionCount)
-                .tag("kind", "contact").description("Subscriptions to one contact").register(builder.meterRegistry);
+                .tag("kind", "contact").description("Subscriptions on this node, by kind: lob (a whole LOB) or contact (one contact)").register(builder.meterRegistry);
         this.ready = builder.ready;
         this.readinessDetails = builder.readinessDetails;
 
