@@ -11,7 +11,21 @@ import java.util.Set;
 
 /** A relay node's whole configuration, one typed record per concern, validated by {@link ConfigLoader}. */
 public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, Replay replay, Records records,
-                          Limits limits, Logging logging, String nodeId, Duration shutdownTimeout) {
+                          Limits limits, Logging logging, String nodeId, Duration shutdownTimeout, Tracing tracing) {
+
+    /**
+     * @param enabled         OTEL_TRACES_EXPORTER=otlp: spans are made and exported with OTLP
+     * @param otelEnvironment the OTEL_* variables (endpoint, headers, service name, sampler …) the SDK reads
+     */
+    public record Tracing(boolean enabled, Map<String, String> otelEnvironment) {
+        public Tracing {
+            otelEnvironment = Map.copyOf(otelEnvironment);
+        }
+
+        public static Tracing off() {
+            return new Tracing(false, Map.of());
+        }
+    }
 
     /** @param format "text" or "json"; @param level the root log level */
     public record Logging(String format, String level) {

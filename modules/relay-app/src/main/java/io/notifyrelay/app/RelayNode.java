@@ -3,6 +3,7 @@ package io.notifyrelay.app;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.core.RelayEvent;
+import io.notifyrelay.core.TraceHeaders;
 import io.notifyrelay.core.auth.JwtTokenVerifier;
 import io.notifyrelay.core.routing.ContactPartitioner;
 import io.notifyrelay.core.routing.ContactPartitioners;
@@ -38,6 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One relay node: a member of the relay's consumer group that delivers what it consumes to the
@@ -64,6 +66,7 @@ public final class RelayNode implements AutoCloseable {
     /** Null when dead-lettering is off. */
     private final DeadLetterQueue deadLetters;
     private final JwtTokenVerifier tokenVerifier;
+    private final RelayTracing tracing;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicLong eventsConsumed = new AtomicLong();
     private final AtomicLong eventsDelivered = new AtomicLong();
@@ -71,7 +74,8 @@ public final class RelayNode implements AutoCloseable {
     /** A flood of bad records must not become a flood of log lines. */
     private final RateLimitedLog rejectedLog = new RateLimitedLog(log, 20);
 
-    private RelayNode(RelayConfig config, ConsumerFactory consumerFactory, Map<String, HttpEndpoint> extraEndpoints) {
+    private RelayNode(RelayConfig config, ConsumerFactory consumerFactory, Map<String, HttpEndpoint> extraEndpoints,
+                      RelayTracing tracing) {
         this.config = config;
         // first, so an unusable key stops start-up before anything else is opened
         this.tokenVerifier = JwtTokenVerifier.create(config.auth().jwtSettings());
@@ -83,6 +87,7 @@ public final class RelayNode implements AutoCloseable {
         this.partitioner = ContactPartitioners.byName(kafka.partitioner());
         ConsumerSettings probe = consumerSettings(config, "notify-relay");
         this.topic = TopicInspector.describe(probe, kafka.startupTimeout());
+        this.tracing = tracing != null ? tracing : RelayTracing.create(config.tracing(), kafka.topic());
 
         // the listener must be bound before the advertised URL (and so the consumer's client id) is known
         RelayConsumer[] consumerRef = new RelayConsumer[1];
@@ -166,15 +171,25 @@ public final class RelayNode implements AutoCloseable {
      */
     public static RelayNode start(RelayConfig config, ConsumerFactory consumerFactory,
                                   Map<String, HttpEndpoint> extraEndpoints) {
-        RelayNode node = new RelayNode(config, consumerFactory, extraEndpoints);
+        return start(config, consumerFactory, extraEndpoints, null);
+    }
+
+    /**
+     * @param tracing the node's tracing instead of the one {@code config.tracing()} (OTEL_*) describes, e.g. with an
+     *                in-memory exporter; null for that one
+     */
+    public static RelayNode start(RelayConfig config, ConsumerFactory consumerFactory,
+                                  Map<String, HttpEndpoint> extraEndpoints, RelayTracing tracing) {
+        RelayNode node = new RelayNode(config, consumerFactory, extraEndpoints, tracing);
         node.consumer.start();
         if (node.routes != null) {
             node.routes.start();
         }
         log.info("Relay node {} at {} consuming '{}' ({} partitions, epoch {}) in {} mode as group '{}' ({} protocol, "
-                        + "{} partitioner)", config.nodeId(), node.advertisedUrl, node.topic.name(),
+                        + "{} partitioner), tracing {}", config.nodeId(), node.advertisedUrl, node.topic.name(),
                 node.topic.partitionCount(), node.topic.epoch(), node.mode.name().toLowerCase(Locale.ROOT),
-                config.kafka().groupId(), config.kafka().groupProtocol(), node.partitioner.name());
+                config.kafka().groupId(), config.kafka().groupProtocol(), node.partitioner.name(),
+                node.tracing.enabled() ? "on (OTLP)" : "off");
         return node;
     }
 
@@ -270,6 +285,7 @@ public final class RelayNode implements AutoCloseable {
         log.info("Relay node {} stopping", config.nodeId());
         server.stopAccepting();
         consumer.close(config.shutdownTimeout());
+        tracing.close(); // exports the spans still buffered
         if (routes != null) {
             if (server.sessionCount() > 0 && otherNodesExist()) {
                 awaitNewOwners(deadline);
@@ -312,7 +328,20 @@ public final class RelayNode implements AutoCloseable {
 
     private final class Relay implements RecordHandler {
         @Override
+        public void onBatch(int records, Runnable handleAll) {
+            try {
+                tracing.batch(records, handleAll);
+            } catch (RuntimeException e) {
+                log.error("Delivery batch failed", e); // each record's own failures are caught and logged per record
+            }
+        }
+
+        @Override
         public void onEvent(RelayEvent event) {
+            tracing.process(event, this::relay);
+        }
+
+        private int relay(RelayEvent event) {
             eventsConsumed.incrementAndGet();
             metrics.consumed();
             int recipients = server.deliver(event);
@@ -321,10 +350,25 @@ public final class RelayNode implements AutoCloseable {
             }
             eventsDelivered.addAndGet(recipients);
             recentEvents.add(event);
+            return recipients;
         }
 
         @Override
         public void onRejected(DecodeResult.Rejected rejected) {
+            String traceparent = TraceHeaders.traceparent(rejected.record().headers());
+            if (traceparent == null) {
+                reject(rejected);
+                return;
+            }
+            MDC.put(RelayTracing.TRACE_ID, TraceHeaders.traceId(traceparent)); // the producer's trace, in the log line
+            try {
+                reject(rejected);
+            } finally {
+                MDC.remove(RelayTracing.TRACE_ID);
+            }
+        }
+
+        private void reject(DecodeResult.Rejected rejected) {
             recordsRejected.incrementAndGet();
             metrics.rejected(rejected.reason());
             rejectedLog.warn(() -> "Skipped record " + rejected.record().where() + ": " + rejected.reason() + " ("

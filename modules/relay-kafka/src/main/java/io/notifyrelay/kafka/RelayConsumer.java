@@ -204,8 +204,12 @@ public final class RelayConsumer implements AutoCloseable {
                 try {
                     runLoopTasks(kafka);
                     ConsumerRecords<byte[], byte[]> records = kafka.poll(settings.pollTimeout());
-                    for (ConsumerRecord<byte[], byte[]> record : records) {
-                        handle(record);
+                    if (!records.isEmpty()) {
+                        handler.onBatch(records.count(), () -> {
+                            for (ConsumerRecord<byte[], byte[]> record : records) {
+                                handle(record);
+                            }
+                        });
                     }
                     backoff = Duration.ofMillis(100);
                 } catch (WakeupException e) {
