@@ -3,7 +3,6 @@ package io.notifyrelay.app;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.core.RelayEvent;
-import io.notifyrelay.core.TraceHeaders;
 import io.notifyrelay.core.auth.JwtTokenVerifier;
 import io.notifyrelay.core.routing.ContactPartitioner;
 import io.notifyrelay.core.routing.ContactPartitioners;
@@ -39,7 +38,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * One relay node: a member of the relay's consumer group that delivers what it consumes to the
@@ -336,9 +334,12 @@ public final class RelayNode implements AutoCloseable {
             }
         }
 
+        /** One instance: no allocation per event on the hot path. */
+        private final java.util.function.ToIntFunction<RelayEvent> relayOne = this::relay;
+
         @Override
         public void onEvent(RelayEvent event) {
-            tracing.process(event, this::relay);
+            tracing.process(event, relayOne);
         }
 
         private int relay(RelayEvent event) {
@@ -355,17 +356,7 @@ public final class RelayNode implements AutoCloseable {
 
         @Override
         public void onRejected(DecodeResult.Rejected rejected) {
-            String traceparent = TraceHeaders.traceparent(rejected.record().headers());
-            if (traceparent == null) {
-                reject(rejected);
-                return;
-            }
-            MDC.put(RelayTracing.TRACE_ID, TraceHeaders.traceId(traceparent)); // the producer's trace, in the log line
-            try {
-                reject(rejected);
-            } finally {
-                MDC.remove(RelayTracing.TRACE_ID);
-            }
+            RelayTracing.withProducerTrace(rejected.record().headers(), () -> reject(rejected));
         }
 
         private void reject(DecodeResult.Rejected rejected) {

@@ -189,6 +189,21 @@ public final class RelayTracing implements AutoCloseable {
         }
     }
 
+    /** Runs {@code work} with the trace id of the record's producer, if it sent one, in the MDC (for its log lines). */
+    static void withProducerTrace(Map<String, byte[]> headers, Runnable work) {
+        String traceparent = TraceHeaders.traceparent(headers);
+        if (traceparent == null) {
+            work.run();
+            return;
+        }
+        MDC.put(TRACE_ID, TraceHeaders.traceId(traceparent));
+        try {
+            work.run();
+        } finally {
+            MDC.remove(TRACE_ID);
+        }
+    }
+
     private static String traceparent(SpanContext context) {
         return "00-" + context.getTraceId() + '-' + context.getSpanId() + '-' + context.getTraceFlags().asHex();
     }

@@ -119,4 +119,14 @@ class RelayTracingTest {
                 "OTEL_TRACES_EXPORTER");
         assertTrue(problem.contains("otlp or none"), problem);
     }
+
+    @Test
+    void aRejectedRecordsLogLinesCarryItsProducersTraceId() {
+        List<String> seen = new ArrayList<>();
+        RelayTracing.withProducerTrace(Map.of("ce_traceparent", TRACEPARENT.getBytes(StandardCharsets.US_ASCII)),
+                () -> seen.add(MDC.get("trace_id")));
+        RelayTracing.withProducerTrace(Map.of(), () -> seen.add(MDC.get("trace_id")));
+        assertEquals(java.util.Arrays.asList(TRACE_ID, null), seen);
+        assertNull(MDC.get("trace_id"));
+    }
 }
