@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
-import io.notifyrelay.kafka.internal.Records;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -261,7 +260,7 @@ public final class RelayConsumer implements AutoCloseable {
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> record) {
-        DecodeResult result = decoder.decode(Records.toInbound(record));
+        DecodeResult result = decoder.decode(KafkaRecords.toInbound(record));
         try {
             if (result instanceof DecodeResult.Accepted accepted) {
                 handler.onEvent(accepted.event());

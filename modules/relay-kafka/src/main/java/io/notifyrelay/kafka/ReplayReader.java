@@ -3,7 +3,6 @@ package io.notifyrelay.kafka;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.core.RelayEvent;
-import io.notifyrelay.kafka.internal.Records;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -137,7 +136,7 @@ public final class ReplayReader implements AutoCloseable {
                     if (record.offset() >= toExclusive) {
                         return outcome;
                     }
-                    DecodeResult result = decoder.decode(Records.toInbound(record));
+                    DecodeResult result = decoder.decode(KafkaRecords.toInbound(record));
                     if (result instanceof DecodeResult.Accepted accepted && wanted.test(accepted.event())) {
                         sink.accept(accepted.event());
                     }
