@@ -122,8 +122,9 @@ class NotificationSchemaTest {
     void contactDetailStringWithoutContactIdIsReportedInsideTheString() {
         NotificationValidation result = schema.validate(example("invalid", "issuance-contact-detail-string-contact-id-missing"));
 
-        assertEquals(List.of(new ValidationError("/payload/contactDetail",
-                "required property 'contactId' not found (inside the JSON string)")), result.errors());
+        assertEquals(List.of(new ValidationError("/payload/contactDetail", "is a string, so it must hold the contact as "
+                + "one flat JSON object with a non-blank contactId (and string or null givenName, email, phone, logo, "
+                + "state, createdAt, updatedAt)")), result.errors());
     }
 
     @Test
@@ -131,7 +132,8 @@ class NotificationSchemaTest {
         NotificationValidation result = schema.validate(example("invalid", "issuance-contact-detail-string-not-json"));
 
         assertEquals("/payload/contactDetail", result.errors().get(0).pointer());
-        assertTrue(result.errors().get(0).message().contains("must hold the contact as JSON"));
+        assertTrue(result.errors().get(0).message().contains("must hold the contact as one flat JSON object"),
+                result::describeErrors);
     }
 
     @Test
