@@ -13,6 +13,7 @@ import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import com.networknt.schema.regex.JoniRegularExpressionFactory;
 import io.notifyrelay.core.PayloadType;
 import java.io.IOException;
 import java.util.LinkedHashSet;
@@ -83,9 +84,15 @@ public final class NotificationSchema {
                 builder -> builder.schemaMappers(mappers -> mappers.mapPrefix(ID_BASE, "classpath:" + CLASSPATH_ROOT)));
     }
 
-    /** Reports locations as JSON Pointers; formats stay annotations (2020-12 default), see schemas/README.md. */
+    /**
+     * Reports locations as JSON Pointers; formats stay annotations (2020-12 default), see schemas/README.md.
+     * Patterns are ECMA-262 regular expressions, as JSON Schema specifies and ajv runs them, matched by Joni: its
+     * backtracking stack lives on the heap, where java.util.regex recurses once per repetition and throws
+     * StackOverflowError on a contactDetail string of a few thousand members or escapes.
+     */
     public static SchemaValidatorsConfig validatorsConfig() {
-        return SchemaValidatorsConfig.builder().pathType(PathType.JSON_POINTER).build();
+        return SchemaValidatorsConfig.builder().pathType(PathType.JSON_POINTER)
+                .regularExpressionFactory(JoniRegularExpressionFactory.getInstance()).build();
     }
 
     private static JsonSchema load(JsonSchemaFactory factory, SchemaValidatorsConfig config, String id) {
