@@ -11,6 +11,7 @@ COPY modules/relay-core/pom.xml modules/relay-core/
 COPY modules/relay-kafka/pom.xml modules/relay-kafka/
 COPY modules/relay-websocket/pom.xml modules/relay-websocket/
 COPY modules/relay-app/pom.xml modules/relay-app/
+COPY modules/relay-testkit-web/pom.xml modules/relay-testkit-web/
 COPY modules/relay-testkit/pom.xml modules/relay-testkit/
 COPY modules/notify-publisher/pom.xml modules/notify-publisher/
 COPY modules/relay-dev/pom.xml modules/relay-dev/
@@ -18,6 +19,7 @@ COPY modules/relay-it/pom.xml modules/relay-it/
 COPY modules/relay-client-java/pom.xml modules/relay-client-java/
 COPY modules/relay-chaos/pom.xml modules/relay-chaos/
 COPY modules/relay-bench/pom.xml modules/relay-bench/
+COPY modules/relay-architecture/pom.xml modules/relay-architecture/
 RUN mvn -q -B -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -pl modules/relay-app -am package \
  && rm -rf modules/*/target
 # Sources layer (.dockerignore keeps target/, node_modules/ and .git out of the context)
