@@ -20,6 +20,14 @@ public interface ResumeTarget {
     void deliverReplayed(RelayEvent event);
 
     /**
+     * Sends one missed event at once if the session has room for it without waiting; false (nothing sent)
+     * otherwise. Called on the consumer thread at the seam, so a small resume from memory needs no replay thread.
+     */
+    default boolean tryDeliverReplayedNow(RelayEvent event) {
+        return false;
+    }
+
+    /**
      * Joins the live stream. Live events of {@code stillReplaying} partitions must be held back until
      * {@link #finish}, because older events of those partitions are still being read.
      */
