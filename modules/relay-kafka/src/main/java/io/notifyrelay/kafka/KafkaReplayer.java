@@ -85,6 +85,7 @@ public final class KafkaReplayer implements Replayer {
     private void resumeAtSeam(ReplayReader.Owner owner, ResumeRequest request, Map<Integer, Long> fromCursors,
                               Map<Integer, Long> fromTime, ResumeTarget target, RelayConsumer.LoopContext context) {
         if (owner.cancelled()) {
+            countReplay("cancelled");
             return;
         }
         List<CompletableFuture<ReplayReader.Outcome>> replays = new ArrayList<>();
@@ -148,13 +149,14 @@ public final class KafkaReplayer implements Replayer {
         }
         if (replays.isEmpty()) {
             // no live event reached the session since goLive (this is the consumer thread): nothing is held yet
-            meterRegistry.counter("relay.replays", "outcome", "complete").increment();
+            countReplay("complete");
             target.finish(requestProblem == null, requestProblem);
             return;
         }
         // finish releases held events at the client's pace, so it runs on the memory lane, not the consumer thread
         CompletableFuture.allOf(replays.toArray(CompletableFuture[]::new)).whenCompleteAsync((ignored, failure) -> {
             if (owner.cancelled()) {
+                countReplay("cancelled"); // the session closed: its queued reads were dropped, running ones stopped
                 return;
             }
             ReplayReader.Outcome worst = ReplayReader.Outcome.COMPLETE;
@@ -165,10 +167,14 @@ public final class KafkaReplayer implements Replayer {
                     worst = outcome;
                 }
             }
-            meterRegistry.counter("relay.replays", "outcome", worst.name().toLowerCase(java.util.Locale.ROOT)).increment();
+            countReplay(worst.name().toLowerCase(java.util.Locale.ROOT));
             boolean complete = worst == ReplayReader.Outcome.COMPLETE && requestProblem == null;
             target.finish(complete, complete ? null : requestProblem != null ? requestProblem : reasonFor(worst));
         }, reader.memoryLane());
+    }
+
+    private void countReplay(String outcome) {
+        meterRegistry.counter("relay.replays", "outcome", outcome).increment();
     }
 
     private void countResume(String source) {
