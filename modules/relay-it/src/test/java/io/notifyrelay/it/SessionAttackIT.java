@@ -302,8 +302,9 @@ class SessionAttackIT {
     void abandonedReplaysAreCancelledAndAResumeFromMemoryNeverWaitsBehindThem() throws Exception {
         String attackerLob = TestRelays.uniqueName("replayer");
         String attackerContact = UUID.randomUUID().toString();
-        // more than the window (1,000 per partition) after the cursor: every attacking resume reads Kafka
-        List<PublishResult> backlog = publish(attackerLob, attackerContact, 3_000);
+        // more than the window (1,000 per partition) after the cursor: every attacking resume reads Kafka; 4 KB
+        // each, 12 MB in all, so a client that does not read falls behind whatever the kernel buffers
+        List<PublishResult> backlog = publishLarge(attackerLob, attackerContact, 3_000);
         String epoch;
         try (RawWebSocket ws = session(attackerLob)) {
             ws.send("{\"type\":\"subscribe\",\"contacts\":[\"" + attackerContact + "\"]}");
@@ -318,8 +319,19 @@ class SessionAttackIT {
         try (AttackCanary canary = canary()) {
             AttackCanary.Latencies quiet = canary.quiet(QUIET);
             List<Double> victimMs = new ArrayList<>();
+            double[] kafkaVictimMs = new double[1];
             int abandoned = 40;
+            int stalled = 4;
+            List<RawWebSocket> stalledSessions = new ArrayList<>();
             AttackCanary.Latencies attack = canary.during("finding 5", () -> {
+                // clients that resume from far back and never read: more than the replay threads (2)
+                for (int i = 0; i < stalled; i++) {
+                    RawWebSocket ws = RawWebSocket.connectStalled(TestRelays.wsUri(relay));
+                    stalledSessions.add(ws);
+                    ws.send(auth(token(attackerLob)));
+                    ws.send("{\"type\":\"subscribe\",\"contacts\":[\"" + attackerContact + "\"],\"cursors\":[\""
+                            + oldCursor + "\"]}");
+                }
                 for (int i = 0; i < abandoned; i++) {
                     // resume from far back, then go away at once
                     RawWebSocket ws = session(attackerLob);
@@ -330,29 +342,82 @@ class SessionAttackIT {
                 for (int round = 0; round < 5; round++) {
                     victimMs.add(victimResumeFromMemoryMs(victimLob, victimContact));
                 }
+                // and another LOB's resume from Kafka gets a replay thread: the stalled ones do not hold them
+                kafkaVictimMs[0] = victimResumeFromKafkaMs(TestRelays.uniqueName("kafka-victim"), epoch);
             });
+            stalledSessions.forEach(RawWebSocket::close);
             canary.assertKeptUp(quiet, attack);
             double worst = victimMs.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
             assertTrue(worst < 2_000, "a 3-event resume from memory took " + victimMs + " ms during the attack");
+            // RELAY_REPLAY_TIMEOUT is 30 s: a replay thread held by a stalled client would show as that much
+            assertTrue(kafkaVictimMs[0] < 10_000, "a resume from Kafka took " + kafkaVictimMs[0] + " ms");
             await("abandoned replays cancelled").atMost(Duration.ofSeconds(30))
                     .until(() -> metric("relay_replays_total{outcome=\"cancelled\"") > 0);
             report("finding 5 (abandoned replays)", abandoned + " resumes of one LOB from 3,000 records back, each"
                     + " abandoned at once: " + (long) metric("relay_replays_total{outcome=\"cancelled\"")
                     + " cancelled; another LOB's 3-event resume from memory took " + victimMs.stream()
-                    .map(ms -> String.format("%.0f", ms)).collect(Collectors.joining("/")) + " ms; canary " + attack);
+                    .map(ms -> String.format("%.0f", ms)).collect(Collectors.joining("/")) + " ms; " + stalled
+                    + " stalled clients resuming from Kafka did not hold the replay threads:"
+                    + String.format(" another LOB's 1,100-event resume from Kafka took %.0f ms", kafkaVictimMs[0])
+                    + "; canary " + attack);
         }
+    }
+
+    /** Another LOB, 1,100 events missed (past the window): ms from the subscribe to the subscribed frame. */
+    private static double victimResumeFromKafkaMs(String lob, String epoch) throws IOException {
+        String contact = UUID.randomUUID().toString();
+        PublishResult seen = publish(lob, contact, 1).get(0);
+        String cursor = new Cursor(epoch, seen.partition(), seen.offset()).encode();
+        List<String> missed = publish(lob, contact, 1_100).stream().map(PublishResult::eventId)
+                .collect(Collectors.toList());
+        try (RawWebSocket ws = session(lob)) {
+            long start = System.nanoTime();
+            ws.send("{\"type\":\"subscribe\",\"contacts\":[\"" + contact + "\"],\"cursors\":[\"" + cursor + "\"]}");
+            JsonNode subscribed = ws.await("subscribed", f -> "subscribed".equals(f.path("type").asText()),
+                    Duration.ofSeconds(40));
+            double ms = (System.nanoTime() - start) / 1e6;
+            assertTrue(subscribed.path("recovered").asBoolean(), subscribed.toString());
+            // the newest may come live, after subscribed, if the node had not read them yet at the seam
+            String lastId = missed.get(missed.size() - 1);
+            if (ws.seen().stream().noneMatch(frame -> isEvent(frame, lastId))) {
+                ws.await("the last missed event", frame -> isEvent(frame, lastId), Duration.ofSeconds(20));
+            }
+            List<String> got = ws.seen().stream().filter(f -> "event".equals(f.path("type").asText()))
+                    .map(f -> f.path("id").asText()).collect(Collectors.toList());
+            assertEquals(missed, got, "every missed event once, in order");
+            return ms;
+        }
+    }
+
+    private static List<PublishResult> publishLarge(String lob, String contact, int count) {
+        String padding = "p".repeat(4_000);
+        List<CompletableFuture<PublishResult>> sent = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            sent.add(publisher.publishAsync(lob, contact, "{\"payloadType\":\"CONNECTION_RESPONSE\",\"payload\":"
+                    + "{\"contactId\":\"" + contact + "\",\"state\":\"accepted-invitation\",\"padding\":\"" + padding
+                    + "\"}}"));
+        }
+        return sent.stream().map(CompletableFuture::join).collect(Collectors.toList());
     }
 
     /** The victim: 3 events missed, back with its cursor; ms from the subscribe to the subscribed frame. */
     private static double victimResumeFromMemoryMs(String lob, String contact) throws IOException {
         String cursor;
-        try (RawWebSocket ws = session(lob)) {
-            ws.send("{\"type\":\"subscribe\",\"contacts\":[\"" + contact + "\"]}");
-            ws.await("subscribed");
-            String id = publish(lob, contact, 1).get(0).eventId();
-            cursor = ws.await("victim event", frame -> isEvent(frame, id), Duration.ofSeconds(20)).path("cursor").asText();
+        List<String> missed;
+        // an observer of the same contact stays: once it has the missed events, the node has them in its window
+        try (RawWebSocket observer = session(lob)) {
+            observer.send("{\"type\":\"subscribe\",\"contacts\":[\"" + contact + "\"]}");
+            observer.await("subscribed");
+            try (RawWebSocket ws = session(lob)) {
+                ws.send("{\"type\":\"subscribe\",\"contacts\":[\"" + contact + "\"]}");
+                ws.await("subscribed");
+                String id = publish(lob, contact, 1).get(0).eventId();
+                cursor = ws.await("victim event", frame -> isEvent(frame, id), Duration.ofSeconds(20)).path("cursor")
+                        .asText();
+            }
+            missed = publish(lob, contact, 3).stream().map(PublishResult::eventId).collect(Collectors.toList());
+            observer.await("the last missed event", frame -> isEvent(frame, missed.get(2)), Duration.ofSeconds(20));
         }
-        List<String> missed = publish(lob, contact, 3).stream().map(PublishResult::eventId).collect(Collectors.toList());
         try (RawWebSocket ws = session(lob)) {
             long start = System.nanoTime();
             ws.send("{\"type\":\"subscribe\",\"contacts\":[\"" + contact + "\"],\"cursors\":[\"" + cursor + "\"]}");

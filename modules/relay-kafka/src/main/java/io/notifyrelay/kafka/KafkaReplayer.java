@@ -145,7 +145,7 @@ public final class KafkaReplayer implements Replayer {
                     target::deliverReplayed));
         }
         for (long[] range : fromKafka) {
-            replays.add(reader.replay(owner, (int) range[0], range[1], range[2], target::wants, target::deliverReplayed));
+            replays.add(reader.replay(owner, (int) range[0], range[1], range[2], target));
         }
         if (replays.isEmpty()) {
             // no live event reached the session since goLive (this is the consumer thread): nothing is held yet

@@ -4,6 +4,7 @@ import io.notifyrelay.core.log.RateLimitedLog;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.core.RelayEvent;
+import io.notifyrelay.core.replay.ResumeTarget;
 import io.notifyrelay.kafka.internal.Records;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +19,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -37,6 +37,11 @@ public final class ReplayReader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplayReader.class);
     /** Clients start replays: their failures must not flood the log. */
     private static final RateLimitedLog failureLog = new RateLimitedLog(log, 5);
+    /**
+     * How long a read waits for a client that fell behind before it pauses and gives its thread back: long enough
+     * that a client that reads does not pay for a new consumer each time, short enough that stalled ones cost little.
+     */
+    private static final long ROOM_GRACE_MS = 1_000;
 
     /** How a replay of one partition ended. */
     public enum Outcome { COMPLETE, RETENTION, LIMIT, BUSY, TIMEOUT, FAILED, CANCELLED }
@@ -152,11 +157,12 @@ public final class ReplayReader implements AutoCloseable {
     }
 
     /**
-     * Reads {@code [from, toExclusive)} of {@code partition}, handing every event {@code wanted} accepts
-     * to {@code sink} in offset order.
+     * Reads {@code [from, toExclusive)} of {@code partition}, handing every event the target wants to it in offset
+     * order. When the target's client falls behind, the read gives its thread back and continues from where it
+     * stopped once the client has room ({@link ResumeTarget#whenRoom}), at the back of the line again.
      */
     public CompletableFuture<Outcome> replay(Owner owner, int partition, long from, long toExclusive,
-                                             Predicate<RelayEvent> wanted, Consumer<RelayEvent> sink) {
+                                             ResumeTarget target) {
         if (from >= toExclusive) {
             return CompletableFuture.completedFuture(Outcome.COMPLETE);
         }
@@ -164,9 +170,44 @@ public final class ReplayReader implements AutoCloseable {
         if (from < 0 || toExclusive - from > limits.maxRecords()) {
             return CompletableFuture.completedFuture(Outcome.LIMIT);
         }
-        CompletableFuture<Outcome> read = queue.submit(owner.queued,
-                () -> read(owner, partition, from, toExclusive, wanted, sink));
-        return read != null ? read : CompletableFuture.completedFuture(Outcome.BUSY);
+        CompletableFuture<Outcome> result = new CompletableFuture<>();
+        long deadline = System.nanoTime() + limits.timeout().toNanos();
+        if (!readStep(owner, partition, from, toExclusive, target, Outcome.COMPLETE, deadline, result)) {
+            return CompletableFuture.completedFuture(Outcome.BUSY);
+        }
+        return result;
+    }
+
+    /** How one step of a read ended: with an outcome, or paused at {@code resumeAt} until the client has room. */
+    private record Step(Outcome outcome, long resumeAt, Outcome soFar) {
+        boolean paused() {
+            return outcome == null;
+        }
+    }
+
+    /** Queues one step; false when the owner or its LOB has its maximum of queued reads. */
+    private boolean readStep(Owner owner, int partition, long from, long toExclusive, ResumeTarget target,
+                             Outcome soFar, long deadline, CompletableFuture<Outcome> result) {
+        CompletableFuture<Step> step = queue.submit(owner.queued,
+                () -> read(owner, partition, from, toExclusive, target, soFar, deadline));
+        if (step == null) {
+            return false;
+        }
+        step.whenComplete((done, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+            } else if (!done.paused()) {
+                result.complete(done.outcome());
+            } else {
+                target.whenRoom(() -> {
+                    if (!readStep(owner, partition, done.resumeAt(), toExclusive, target, done.soFar(), deadline,
+                            result)) {
+                        result.complete(owner.cancelled() ? Outcome.CANCELLED : Outcome.BUSY);
+                    }
+                });
+            }
+        });
+        return true;
     }
 
     /** Hands over events already in memory on the memory lane, where the sink may wait for a slow client. */
@@ -182,14 +223,13 @@ public final class ReplayReader implements AutoCloseable {
         }, memoryLane);
     }
 
-    private Outcome read(Owner owner, int partition, long from, long toExclusive, Predicate<RelayEvent> wanted,
-                         Consumer<RelayEvent> sink) {
+    private Step read(Owner owner, int partition, long from, long toExclusive, ResumeTarget target, Outcome soFar,
+                      long deadline) {
         TopicPartition topicPartition = new TopicPartition(settings.topic(), partition);
-        long deadline = System.nanoTime() + limits.timeout().toNanos();
         try (org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer = consumerFactory.create(config())) {
             consumer.assign(List.of(topicPartition));
             long logStart = consumer.beginningOffsets(List.of(topicPartition), Duration.ofSeconds(10)).get(topicPartition);
-            Outcome outcome = Outcome.COMPLETE;
+            Outcome outcome = soFar;
             long start = from;
             if (from < logStart) {
                 // the oldest missed events are gone; deliver what is left and say so
@@ -199,29 +239,37 @@ public final class ReplayReader implements AutoCloseable {
             consumer.seek(topicPartition, start);
             while (consumer.position(topicPartition) < toExclusive) {
                 if (owner.cancelled()) {
-                    return Outcome.CANCELLED; // the session is gone: free the thread for someone else
+                    return done(Outcome.CANCELLED); // the session is gone: free the thread for someone else
                 }
                 if (System.nanoTime() > deadline) {
-                    return Outcome.TIMEOUT;
+                    return done(Outcome.TIMEOUT);
                 }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     if (record.offset() >= toExclusive) {
-                        return outcome;
+                        return done(outcome);
                     }
                     if (owner.cancelled()) {
-                        return Outcome.CANCELLED;
+                        return done(Outcome.CANCELLED);
                     }
                     DecodeResult result = decoder.decode(Records.toInbound(record));
-                    if (result instanceof DecodeResult.Accepted accepted && wanted.test(accepted.event())) {
-                        sink.accept(accepted.event());
+                    if (result instanceof DecodeResult.Accepted accepted && target.wants(accepted.event())) {
+                        if (!target.hasRoom() && !target.awaitRoom(ROOM_GRACE_MS)) {
+                            // a client that does not read: pause here rather than hold a replay thread meanwhile
+                            return new Step(null, record.offset(), outcome);
+                        }
+                        target.deliverReplayed(accepted.event());
                     }
                 }
             }
-            return outcome;
+            return done(outcome);
         } catch (RuntimeException e) {
             failureLog.warn("Replay of partition {} from {} failed: {}", partition, from, e.toString());
-            return Outcome.FAILED;
+            return done(Outcome.FAILED);
         }
+    }
+
+    private static Step done(Outcome outcome) {
+        return new Step(outcome, -1, null);
     }
 
     @Override

@@ -41,7 +41,23 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Opens {@code ws://host:port/path} and completes the upgrade. */
     public static RawWebSocket connect(URI uri) throws IOException {
-        Socket socket = new Socket(uri.getHost(), uri.getPort());
+        return connect(uri, 0);
+    }
+
+    /**
+     * A client that will not read what it is sent: its receive buffer is a few KB, so the server sees it fall
+     * behind after a few frames (as across a slow network) instead of after megabytes of kernel buffers.
+     */
+    public static RawWebSocket connectStalled(URI uri) throws IOException {
+        return connect(uri, 4096);
+    }
+
+    private static RawWebSocket connect(URI uri, int receiveBuffer) throws IOException {
+        Socket socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer); // before connecting, so the window is small from the start
+        }
+        socket.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
         socket.setTcpNoDelay(true);
         socket.setSoTimeout(10_000);
         RawWebSocket ws = new RawWebSocket(socket);

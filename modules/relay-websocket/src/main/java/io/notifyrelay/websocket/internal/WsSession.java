@@ -61,6 +61,10 @@ public final class WsSession implements Subscriber {
             AtomicReferenceFieldUpdater.newUpdater(WsSession.class, Set.class, "contacts");
     /** Highest offset sent per partition, allocated on the first event so idle sessions hold none. */
     private volatile long[] lastOffsets;
+    /** A Kafka replay waiting for room without a thread: run once the client has read enough (one resume at a time). */
+    private volatile Runnable roomTask;
+    private static final AtomicReferenceFieldUpdater<WsSession, Runnable> ROOM_TASK =
+            AtomicReferenceFieldUpdater.newUpdater(WsSession.class, Runnable.class, "roomTask");
     /** Replays waiting for room; also the monitor notified as writes complete (one object less per session). */
     private final java.util.concurrent.atomic.AtomicInteger roomWaiters = new java.util.concurrent.atomic.AtomicInteger();
     /** Partitions still being replayed: their live events wait in {@link #held}. */
@@ -339,6 +343,24 @@ public final class WsSession implements Subscriber {
             }
 
             @Override
+            public boolean hasRoom() {
+                return !closing.get() && pendingBytes.get() <= context.settings().maxOutboundBytes() / 2;
+            }
+
+            @Override
+            public boolean awaitRoom(long maxMillis) {
+                return waitForRoom(TimeUnit.MILLISECONDS.toNanos(maxMillis), false);
+            }
+
+            @Override
+            public void whenRoom(Runnable task) {
+                roomTask = task;
+                if (hasRoom()) {
+                    runRoomTask(); // room came meanwhile (or already was)
+                }
+            }
+
+            @Override
             public void goLive(Set<Integer> stillReplaying) {
                 heldPartitions = Set.copyOf(stillReplaying); // before joining, so no live event slips past
                 // a rebalance may have taken partitions between subscribe and this seam: serve (and
@@ -567,30 +589,50 @@ public final class WsSession implements Subscriber {
 
     /** Replay waits while half the outbound limit is still unwritten: catching up must not cost a 4429. */
     private void awaitRoomToReplay() {
+        waitForRoom(ROOM_TIMEOUT_NANOS, true);
+    }
+
+    /**
+     * Waits until at most half the outbound limit is unwritten, or {@code timeoutNanos} pass; then closes the session
+     * with 4429 if {@code closeOnTimeout}. Whether there is room.
+     */
+    private boolean waitForRoom(long timeoutNanos, boolean closeOnTimeout) {
         long roomAt = context.settings().maxOutboundBytes() / 2;
         if (pendingBytes.get() <= roomAt) {
-            return;
+            return true;
         }
-        long deadline = System.nanoTime() + ROOM_TIMEOUT_NANOS;
+        long deadline = System.nanoTime() + timeoutNanos;
         roomWaiters.incrementAndGet();
         try {
             synchronized (roomWaiters) {
                 while (pendingBytes.get() > roomAt && !closing.get()) {
-                    if (System.nanoTime() > deadline) {
-                        // a client that reads nothing for this long must not hold a replay thread
-                        close(CloseCodes.TOO_SLOW, "session too slow while catching up; resume from your last cursor");
-                        return;
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        if (closeOnTimeout) {
+                            // a client that reads nothing for this long must not hold a replay thread
+                            close(CloseCodes.TOO_SLOW, "session too slow while catching up; resume from your last cursor");
+                        }
+                        return false;
                     }
                     try {
-                        roomWaiters.wait(100);
+                        roomWaiters.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        return;
+                        return false;
                     }
                 }
+                return !closing.get();
             }
         } finally {
             roomWaiters.decrementAndGet();
+        }
+    }
+
+    /** Runs the waiting replay, once; dropped if the session is closing (its resume was cancelled). */
+    private void runRoomTask() {
+        Runnable task = ROOM_TASK.getAndSet(this, null);
+        if (task != null && !closing.get()) {
+            task.run();
         }
     }
 
@@ -658,6 +700,7 @@ public final class WsSession implements Subscriber {
     void onClosed() {
         closing.set(true);
         resumeInFlight.cancel(); // queued replays are dropped, a running one stops at its next batch
+        roomTask = null;
         cancel(authTimer);
         expiry.cancel();
         Principal who = principal;
@@ -725,7 +768,10 @@ public final class WsSession implements Subscriber {
 
         @Override
         public void complete(WebSocketChannel ch, Void ignored) {
-            pendingBytes.addAndGet(-size);
+            long pending = pendingBytes.addAndGet(-size);
+            if (roomTask != null && pending <= context.settings().maxOutboundBytes() / 2) {
+                runRoomTask();
+            }
             if (recordTimestampMs >= 0) {
                 context.metrics().written(recordTimestampMs);
             }
