@@ -35,7 +35,8 @@ public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, 
     }
 
     /** How resuming sessions are caught up: see {@code REPLAY_*} in {@link ConfigOption}. */
-    public record Replay(int windowPerPartition, int windowMaxBytesPerPartition, long maxRecords, Duration timeout, int concurrency) {
+    public record Replay(int windowPerPartition, int windowMaxBytesPerPartition, long maxRecords, Duration timeout,
+                         int concurrency, int maxQueuedPerSession, int maxQueuedPerLob) {
     }
 
     /** @param mode "group" or "broadcast"; @param partitioner a name {@code ContactPartitioners} knows */
@@ -114,7 +115,8 @@ public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, 
     public record TokenExpiry(Duration warning, Duration refreshGrace) {
     }
 
+    /** @param maxContactIdBytes and @param maxSubscriptionBytes bound what one session's subscription holds */
     public record Sessions(Duration heartbeatInterval, long maxBufferBytes, int maxFrameBytes,
-                           int maxContactsPerSession) {
+                           int maxContactsPerSession, int maxContactIdBytes, int maxSubscriptionBytes) {
     }
 }
