@@ -24,7 +24,8 @@ build_if_stale() {
         -path '*/node_modules' -prune -o -newer "$jar" \( -path '*/src/main/*' -o -name pom.xml -o -path '*/schemas/*' \
         -o -path '*/relay-client-js/src/*' \) -type f -print -quit)" ]; then
     echo "Building $module (first run or sources changed)..." >&2
-    (cd "$REPO_ROOT" && mvn -q -B -DskipTests -pl "modules/$module" -am install) >&2
+    # no -sources/-javadoc jars: running a module needs its jar only
+    (cd "$REPO_ROOT" && mvn -q -B -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -pl "modules/$module" -am install) >&2
   fi
 }
 

@@ -168,16 +168,26 @@ export interface ClientEvents {
   error: ClientError;
 }
 
-/** A WebSocket constructor with the browser API (the global one, or e.g. `ws` on Node 20). */
-export type WebSocketConstructor = new (url: string) => {
+/**
+ * What the client needs of a WebSocket: the browser API's members it uses. It only assigns the `on*` handlers and
+ * reads `data` / `code` / `reason` of the events, so their parameters are `any`: the DOM's, Node's (undici) and
+ * `ws`'s own event types all fit (a narrower type here would reject each of them under `strictFunctionTypes`).
+ */
+export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: any) => void) | null;
-  onmessage: ((event: { data: any }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onmessage: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
   onerror: ((event: any) => void) | null;
-};
+}
+
+/**
+ * A WebSocket constructor with the browser API, called with the URL only: the global one (browsers, Node >= 22),
+ * or `WebSocket` from the `ws` package on Node 20.
+ */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 export type TokenSource = string | (() => string | Promise<string>);
 

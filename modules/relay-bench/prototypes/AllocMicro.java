@@ -1,7 +1,6 @@
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.core.RelayEvent;
-import io.notifyrelay.kafka.internal.Records;
 import io.notifyrelay.websocket.internal.ServerFrames;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +40,7 @@ public class AllocMicro {
             long a0 = mx.getThreadAllocatedBytes(Thread.currentThread().getId());
             long t0 = System.nanoTime();
             for (int i = 0; i < ops; i++) {
-                DecodeResult r = decoder.decode(Records.toInbound(records[i & (n - 1)]));
+                DecodeResult r = decoder.decode(KafkaRecords.toInbound(records[i & (n - 1)]));
                 RelayEvent e = ((DecodeResult.Accepted) r).event();
                 byte[] frame = e.encoded(ServerFrames.EVENT_ENCODER);
                 sink += frame.length;

@@ -1,7 +1,6 @@
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.core.RelayEvent;
-import io.notifyrelay.kafka.internal.Records;
 import io.notifyrelay.websocket.internal.ServerFrames;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +41,7 @@ public class StageMicro {
             long a0 = mx.getThreadAllocatedBytes(Thread.currentThread().getId());
             long t0 = System.nanoTime();
             for (int i = 0; i < ops; i++) {
-                var in = Records.toInbound(records[i & (n - 1)]);
+                var in = KafkaRecords.toInbound(records[i & (n - 1)]);
                 if (stage == 0) { sink += in.offset(); continue; }
                 DecodeResult r = decoder.decode(in);
                 RelayEvent e = ((DecodeResult.Accepted) r).event();

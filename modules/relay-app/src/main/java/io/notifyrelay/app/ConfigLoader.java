@@ -190,12 +190,18 @@ public final class ConfigLoader {
 
         RelayConfig.Sessions sessions = new RelayConfig.Sessions(positiveDuration(ConfigOption.HEARTBEAT_INTERVAL),
                 positiveInt(ConfigOption.SESSION_MAX_BUFFER_BYTES), positiveInt(ConfigOption.MAX_FRAME_BYTES),
-                positiveInt(ConfigOption.MAX_CONTACTS_PER_SESSION));
+                positiveInt(ConfigOption.MAX_CONTACTS_PER_SESSION), positiveInt(ConfigOption.MAX_CONTACT_ID_BYTES),
+                positiveInt(ConfigOption.MAX_SUBSCRIPTION_BYTES));
+        if (sessions.maxSubscriptionBytes() < sessions.maxContactIdBytes()) {
+            problems.add(ConfigOption.MAX_SUBSCRIPTION_BYTES.envName() + " must be at least "
+                    + ConfigOption.MAX_CONTACT_ID_BYTES.envName() + " (one contact must fit)");
+        }
 
         RelayConfig.Replay replay = new RelayConfig.Replay(nonNegativeInt(ConfigOption.REPLAY_WINDOW),
                 positiveInt(ConfigOption.REPLAY_WINDOW_MAX_BYTES),
                 positiveInt(ConfigOption.REPLAY_MAX_RECORDS), positiveDuration(ConfigOption.REPLAY_TIMEOUT),
-                positiveInt(ConfigOption.REPLAY_CONCURRENCY));
+                positiveInt(ConfigOption.REPLAY_CONCURRENCY), positiveInt(ConfigOption.REPLAY_MAX_QUEUED_PER_SESSION),
+                positiveInt(ConfigOption.REPLAY_MAX_QUEUED_PER_LOB));
 
         String deadLetterTopic = string(ConfigOption.DEAD_LETTER_TOPIC);
         if (deadLetterTopic == null) {

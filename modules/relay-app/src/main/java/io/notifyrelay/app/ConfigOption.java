@@ -51,12 +51,21 @@ public enum ConfigOption {
             + "while it resumes, it may also hold 8 times this of live events."),
     MAX_FRAME_BYTES("65536", "Largest client frame accepted (then close 1009)."),
     MAX_CONTACTS_PER_SESSION("1000", "Most contacts one session may subscribe to."),
+    MAX_CONTACT_ID_BYTES("256", "Longest contact id (UTF-8 bytes) a subscribe or a token's contacts claim may name, "
+            + "and longest lob claim; beyond, error bad_frame, or the token is refused (4401, socket.io "
+            + "CONNECT_ERROR)."),
+    MAX_SUBSCRIPTION_BYTES("65536", "Most UTF-8 bytes of contact ids one session may subscribe to, or a token's "
+            + "contacts claim may name; beyond, error too_many_subscriptions, or the token is refused."),
     MAX_RECORD_BYTES("262144", "Largest record value relayed; larger ones are rejected."),
     REPLAY_WINDOW("1000", "Recent events kept in memory per partition, so short disconnects resume without reading Kafka; 0 keeps none."),
     REPLAY_WINDOW_MAX_BYTES("4194304", "Most bytes of recent events kept in memory per partition; the oldest make room first."),
     REPLAY_MAX_RECORDS("100000", "Most records one resume may read back per partition (beyond: recovered false, replay_limit)."),
     REPLAY_TIMEOUT("30s", "Longest one resume may read from Kafka (beyond: recovered false, replay_timeout)."),
     REPLAY_CONCURRENCY("2", "Resumes reading from Kafka at the same time; more wait their turn."),
+    REPLAY_MAX_QUEUED_PER_SESSION("32", "Kafka reads (one per partition) one resuming session may have waiting or "
+            + "running; beyond, those partitions are not replayed (recovered false, replay_busy)."),
+    REPLAY_MAX_QUEUED_PER_LOB("128", "Kafka reads all resuming sessions of one LOB may have waiting or running on "
+            + "this node; beyond, replay_busy. LOBs take turns, so one LOB's backlog never delays another's."),
     DEAD_LETTER_TOPIC(null, "Topic that gets a copy of every record that cannot be relayed, with headers saying "
             + "where it came from and why; none disables. Default: <topic>.dlq (created if missing)."),
     VALIDATION("lenient", "lenient: relay any JSON object with a known payloadType and an object payload; strict: "

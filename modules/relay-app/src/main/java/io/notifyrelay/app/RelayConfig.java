@@ -49,7 +49,8 @@ public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, 
     }
 
     /** How resuming sessions are caught up: see {@code REPLAY_*} in {@link ConfigOption}. */
-    public record Replay(int windowPerPartition, int windowMaxBytesPerPartition, long maxRecords, Duration timeout, int concurrency) {
+    public record Replay(int windowPerPartition, int windowMaxBytesPerPartition, long maxRecords, Duration timeout,
+                         int concurrency, int maxQueuedPerSession, int maxQueuedPerLob) {
     }
 
     /**
@@ -131,7 +132,8 @@ public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, 
     public record TokenExpiry(Duration warning, Duration refreshGrace) {
     }
 
+    /** @param maxContactIdBytes and @param maxSubscriptionBytes bound what one session's subscription holds */
     public record Sessions(Duration heartbeatInterval, long maxBufferBytes, int maxFrameBytes,
-                           int maxContactsPerSession) {
+                           int maxContactsPerSession, int maxContactIdBytes, int maxSubscriptionBytes) {
     }
 }

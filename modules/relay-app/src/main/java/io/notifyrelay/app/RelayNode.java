@@ -1,5 +1,6 @@
 package io.notifyrelay.app;
 
+import io.notifyrelay.core.log.RateLimitedLog;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.core.RelayEvent;
@@ -13,6 +14,7 @@ import io.notifyrelay.kafka.GroupProtocol;
 import io.notifyrelay.kafka.DeadLetterQueue;
 import io.notifyrelay.kafka.GroupRouteTracker;
 import io.notifyrelay.websocket.SessionLimits;
+import io.notifyrelay.websocket.SubscriptionBounds;
 import io.notifyrelay.kafka.KafkaReplayer;
 import io.notifyrelay.kafka.ReplayReader;
 import io.notifyrelay.core.replay.RecentEvents;
@@ -104,6 +106,7 @@ public final class RelayNode implements AutoCloseable {
                 .partitions(new TopicPartitionView(topic.partitionCount(), topic.epoch(), partitioner,
                         () -> consumerRef[0].ownedPartitions(), () -> currentRoutes(routesRef[0]), () -> selfUrl[0]))
                 .replayer((request, target) -> replayerRef[0].resume(request, target))
+                .subscriptionBounds(new SubscriptionBounds(sessions.maxContactIdBytes(), sessions.maxSubscriptionBytes()))
                 .limits(new SessionLimits(config.limits().maxSessions(), config.limits().maxSessionsPerLob(),
                         config.limits().allowedOrigins(), config.limits().maxFramesPerSecond()))
                 .meterRegistry(metrics.registry())
@@ -137,7 +140,8 @@ public final class RelayNode implements AutoCloseable {
         consumerRef[0] = consumer;
         RelayConfig.Replay replay = config.replay();
         this.replayReader = new ReplayReader(consumerSettings, consumerFactory, decoder,
-                new ReplayReader.Limits(replay.concurrency(), replay.maxRecords(), replay.timeout()));
+                new ReplayReader.Limits(replay.concurrency(), replay.maxRecords(), replay.timeout(),
+                        replay.maxQueuedPerSession(), replay.maxQueuedPerLob()));
         this.replayer = new KafkaReplayer(consumer, recentEvents, replayReader, metrics.registry());
         metrics.readiness(this::isReady);
         replayerRef[0] = replayer;
@@ -362,8 +366,8 @@ public final class RelayNode implements AutoCloseable {
         private void reject(DecodeResult.Rejected rejected) {
             recordsRejected.incrementAndGet();
             metrics.rejected(rejected.reason());
-            rejectedLog.warn(() -> "Skipped record " + rejected.record().where() + ": " + rejected.reason() + " ("
-                    + rejected.detail() + ")" + (deadLetters == null ? "" : "; copied to " + deadLetters.topic()));
+            rejectedLog.warn("Skipped record {}: {} ({}){}", rejected.record().where(), rejected.reason(),
+                    rejected.detail(), deadLetters == null ? "" : "; copied to " + deadLetters.topic());
             if (deadLetters != null) {
                 deadLetters.send(rejected);
             }

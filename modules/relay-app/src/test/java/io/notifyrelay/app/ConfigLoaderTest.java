@@ -86,6 +86,10 @@ class ConfigLoaderTest {
         assertEquals(1_048_576L, config.sessions().maxBufferBytes());
         assertEquals(65_536, config.sessions().maxFrameBytes());
         assertEquals(1000, config.sessions().maxContactsPerSession());
+        assertEquals(256, config.sessions().maxContactIdBytes());
+        assertEquals(65_536, config.sessions().maxSubscriptionBytes());
+        assertEquals(32, config.replay().maxQueuedPerSession());
+        assertEquals(128, config.replay().maxQueuedPerLob());
         assertEquals(Duration.ofSeconds(10), config.shutdownTimeout());
         assertFalse(config.nodeId() == null || config.nodeId().isBlank(), "node id defaults to the host name");
     }
@@ -264,6 +268,19 @@ class ConfigLoaderTest {
                 assertEquals(1, problems.stream().filter(p -> p.contains(expected)).count(),
                         () -> "one problem about " + expected + " in:\n" + all);
             }
+        }
+
+        @Test
+        void aSubscriptionBoundSmallerThanOneContactIdIsRefused() {
+            problem(env("RELAY_MAX_CONTACT_ID_BYTES", "512", "RELAY_MAX_SUBSCRIPTION_BYTES", "256"),
+                    "RELAY_MAX_SUBSCRIPTION_BYTES must be at least RELAY_MAX_CONTACT_ID_BYTES");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"RELAY_MAX_CONTACT_ID_BYTES", "RELAY_MAX_SUBSCRIPTION_BYTES",
+                "RELAY_REPLAY_MAX_QUEUED_PER_SESSION", "RELAY_REPLAY_MAX_QUEUED_PER_LOB"})
+        void sessionBoundsMustBePositive(String name) {
+            assertTrue(problems(env(name, "0")).stream().anyMatch(p -> p.contains(name + " must be greater than 0")));
         }
 
         @Test

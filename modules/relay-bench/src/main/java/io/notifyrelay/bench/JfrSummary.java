@@ -134,9 +134,9 @@ public final class JfrSummary {
             if (t.startsWith("io.undertow") || t.startsWith("org.xnio")) {
                 return "websocket send/receive (Undertow, XNIO)";
             }
-            if (t.startsWith("io.notifyrelay.core.EnvelopeDecoder") || t.startsWith("io.notifyrelay.kafka.internal.Records")
+            if (t.startsWith("io.notifyrelay.core.EnvelopeDecoder") || t.startsWith("io.notifyrelay.kafka.KafkaRecords")
                     || t.equals("io.notifyrelay.core.InboundRecord")) {
-                return "decode (Records.toInbound, EnvelopeDecoder)";
+                return "decode (KafkaRecords.toInbound, EnvelopeDecoder)";
             }
             if (t.startsWith("io.notifyrelay.core.routing") || t.startsWith("io.notifyrelay.websocket.internal.WsSession")) {
                 return "dispatch (registry, WsSession)";

@@ -2,7 +2,7 @@ package io.notifyrelay.bench;
 
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
-import io.notifyrelay.kafka.internal.Records;
+import io.notifyrelay.kafka.KafkaRecords;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * The raw baseline: a plain {@link KafkaConsumer} (default fetch settings, like the relay's) reading the records
  * the bench produced, from the beginning of the topic, with no sockets to clients. Optionally it also runs the
- * relay's own decode step ({@code Records.toInbound} + {@code EnvelopeDecoder.decode}) on each record, which
+ * relay's own decode step ({@code KafkaRecords.toInbound} + {@code EnvelopeDecoder.decode}) on each record, which
  * separates the cost of reading from Kafka from the cost of the envelope rules.
  */
 final class RawConsumer {
@@ -62,7 +62,7 @@ final class RawConsumer {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     bytes += record.serializedValueSize();
-                    if (decode && decoder.decode(Records.toInbound(record)) instanceof DecodeResult.Accepted) {
+                    if (decode && decoder.decode(KafkaRecords.toInbound(record)) instanceof DecodeResult.Accepted) {
                         accepted++;
                     }
                 }

@@ -1,5 +1,6 @@
 package io.notifyrelay.kafka;
 
+import io.notifyrelay.core.log.RateLimitedLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.InboundRecord;
@@ -44,6 +45,8 @@ public final class DeadLetterQueue implements AutoCloseable {
     public static final String TIME = "dlq_time";
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterQueue.class);
+    /** Every bad record a producer sends could fail to be copied: a few lines a second at most. */
+    private static final RateLimitedLog failureLog = new RateLimitedLog(log, 5);
 
     private final String topic;
     private final String node;
@@ -121,7 +124,7 @@ public final class DeadLetterQueue implements AutoCloseable {
                 deadLettered(reason).increment();
             } else {
                 failures().increment();
-                log.error("Could not dead-letter {} ({}): {}", record.where(), reason, failure.toString());
+                failureLog.error("Could not dead-letter {} ({}): {}", record.where(), reason, failure.toString());
             }
         });
     }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -43,39 +44,65 @@ public final class KafkaReplayer implements Replayer {
             resumes(source);
         }
         for (ReplayReader.Outcome outcome : ReplayReader.Outcome.values()) {
-            replays(outcome);
+            replays(outcome.name().toLowerCase(java.util.Locale.ROOT));
         }
     }
 
     @Override
-    public void resume(ResumeRequest request, ResumeTarget target) {
+    public Resume resume(ResumeRequest request, ResumeTarget target) {
+        ReplayReader.Owner owner = reader.owner(request.lobId());
         if (request.since() == null) {
-            consumer.runOnLoop(context -> resumeAtSeam(request, request.fromOffsets(), target, context));
-            return;
+            consumer.runOnLoop(context -> resumeAtSeam(owner, request, request.fromOffsets(), Map.of(), target, context));
+            return () -> reader.cancel(owner);
         }
-        reader.offsetsAt(request.partitions(), request.since()).whenComplete((offsets, failure) -> {
-            if (failure != null) {
-                consumer.runOnLoop(context -> {
-                    target.goLive(java.util.Set.of());
-                    target.finish(false, "replay_failed");
-                });
+        CompletableFuture<Map<Integer, Long>> lookup = reader.offsetsAt(owner, request.partitions(), request.since());
+        if (lookup == null) {
+            consumer.runOnLoop(context -> liveOnly(target, "replay_busy"));
+            return () -> reader.cancel(owner);
+        }
+        lookup.whenComplete((offsets, failure) -> {
+            if (owner.cancelled()) {
                 return;
             }
-            Map<Integer, Long> from = new HashMap<>();
-            // a partition with no event since then has nothing to replay
-            offsets.forEach((partition, offset) -> from.put(partition, offset == null ? Long.MAX_VALUE : offset));
-            from.putAll(request.fromOffsets()); // an explicit cursor is more precise than a time
-            consumer.runOnLoop(context -> resumeAtSeam(request, from, target, context));
+            if (failure != null) {
+                consumer.runOnLoop(context -> liveOnly(target, "replay_failed"));
+                return;
+            }
+            // a partition with no event since then has nothing to replay; these offsets are Kafka's, not the client's
+            Map<Integer, Long> fromTime = new HashMap<>();
+            offsets.forEach((partition, offset) -> {
+                if (offset != null && !request.fromOffsets().containsKey(partition)) {
+                    fromTime.put(partition, offset); // an explicit cursor is more precise than a time
+                }
+            });
+            consumer.runOnLoop(context -> resumeAtSeam(owner, request, request.fromOffsets(), fromTime, target, context));
         });
+        return () -> reader.cancel(owner);
     }
 
-    private void resumeAtSeam(ResumeRequest request, Map<Integer, Long> from, ResumeTarget target,
-                              RelayConsumer.LoopContext context) {
+    private static void liveOnly(ResumeTarget target, String reason) {
+        target.goLive(Set.of());
+        target.finish(false, reason);
+    }
+
+    /**
+     * @param fromCursors first offsets the client's cursors ask for: checked against the partition's range
+     * @param fromTime    first offsets Kafka found for {@code since}
+     */
+    private void resumeAtSeam(ReplayReader.Owner owner, ResumeRequest request, Map<Integer, Long> fromCursors,
+                              Map<Integer, Long> fromTime, ResumeTarget target, RelayConsumer.LoopContext context) {
+        if (owner.cancelled()) {
+            countReplay("cancelled");
+            return;
+        }
         List<CompletableFuture<ReplayReader.Outcome>> replays = new ArrayList<>();
         Set<Integer> replaying = new TreeSet<>();
         List<RelayEvent> fromMemory = new ArrayList<>();
         List<long[]> fromKafka = new ArrayList<>();
-        for (Map.Entry<Integer, Long> entry : new TreeMap<>(from).entrySet()) {
+        Map<Integer, Long> from = new TreeMap<>(fromTime);
+        from.putAll(fromCursors);
+        boolean outOfRange = false;
+        for (Map.Entry<Integer, Long> entry : from.entrySet()) {
             int partition = entry.getKey();
             if (!request.partitions().contains(partition) || !context.ownedPartitions().contains(partition)) {
                 continue;
@@ -83,11 +110,17 @@ public final class KafkaReplayer implements Replayer {
             long first = entry.getValue();
             long live = context.position(partition);
             if (first >= live) {
-                continue; // nothing missed
+                // nothing missed, unless the cursor is past the partition's end: then it was never one of its
+                // offsets (a crafted cursor), and the client must not be told it is complete
+                if (fromCursors.containsKey(partition) && first > live) {
+                    OptionalLong end = context.endOffset(partition);
+                    outOfRange |= end.isPresent() && first > end.getAsLong();
+                }
+                continue;
             }
             replaying.add(partition);
             if (recent.covers(partition, first)) {
-                // copy the references now; sending happens on a replay thread that may wait for the client
+                // copy the references now; sending happens at once or on the memory lane, never waiting here
                 recent.forEachFrom(partition, first, event -> {
                     if (target.wants(event)) {
                         fromMemory.add(event);
@@ -102,20 +135,37 @@ public final class KafkaReplayer implements Replayer {
         Set<Integer> held = new TreeSet<>(request.partitions());
         held.retainAll(context.ownedPartitions());
         target.goLive(replaying.isEmpty() ? Set.of() : held);
+        String requestProblem = outOfRange ? "cursor_out_of_range" : null;
         if (replaying.isEmpty()) {
             countResume("nothing_missed");
-            target.finish(true, null);
+            target.finish(requestProblem == null, requestProblem);
             return;
         }
         countResume(fromKafka.isEmpty() ? "memory" : "kafka");
-        if (!fromMemory.isEmpty()) {
-            replays.add(reader.replay(fromMemory, target::deliverReplayed));
+        // a few events from memory go out now, on this thread, if the session has room: no replay thread, no queue
+        int sentNow = 0;
+        while (sentNow < fromMemory.size() && target.tryDeliverReplayedNow(fromMemory.get(sentNow))) {
+            sentNow++;
+        }
+        if (sentNow < fromMemory.size()) {
+            replays.add(reader.replay(owner, List.copyOf(fromMemory.subList(sentNow, fromMemory.size())),
+                    target::deliverReplayed));
         }
         for (long[] range : fromKafka) {
-            replays.add(reader.replay((int) range[0], range[1], range[2], target::wants, target::deliverReplayed));
+            replays.add(reader.replay(owner, (int) range[0], range[1], range[2], target));
         }
-        // finish releases held events at the client's pace, so it must not run on the consumer thread
+        if (replays.isEmpty()) {
+            // no live event reached the session since goLive (this is the consumer thread): nothing is held yet
+            countReplay("complete");
+            target.finish(requestProblem == null, requestProblem);
+            return;
+        }
+        // finish releases held events at the client's pace, so it runs on the memory lane, not the consumer thread
         CompletableFuture.allOf(replays.toArray(CompletableFuture[]::new)).whenCompleteAsync((ignored, failure) -> {
+            if (owner.cancelled()) {
+                countReplay("cancelled"); // the session closed: its queued reads were dropped, running ones stopped
+                return;
+            }
             ReplayReader.Outcome worst = ReplayReader.Outcome.COMPLETE;
             for (CompletableFuture<ReplayReader.Outcome> replay : replays) {
                 ReplayReader.Outcome outcome = replay.isCompletedExceptionally()
@@ -124,9 +174,14 @@ public final class KafkaReplayer implements Replayer {
                     worst = outcome;
                 }
             }
-            replays(worst).increment();
-            target.finish(worst == ReplayReader.Outcome.COMPLETE, reasonFor(worst));
-        }, reader.executor());
+            countReplay(worst.name().toLowerCase(java.util.Locale.ROOT));
+            boolean complete = worst == ReplayReader.Outcome.COMPLETE && requestProblem == null;
+            target.finish(complete, complete ? null : requestProblem != null ? requestProblem : reasonFor(worst));
+        }, reader.memoryLane());
+    }
+
+    private void countReplay(String outcome) {
+        replays(outcome).increment();
     }
 
     private void countResume(String source) {
@@ -139,11 +194,10 @@ public final class KafkaReplayer implements Replayer {
                         + "window), kafka, or nothing_missed").register(meterRegistry);
     }
 
-    private io.micrometer.core.instrument.Counter replays(ReplayReader.Outcome outcome) {
-        return io.micrometer.core.instrument.Counter.builder("relay.replays")
-                .tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+    private io.micrometer.core.instrument.Counter replays(String outcome) {
+        return io.micrometer.core.instrument.Counter.builder("relay.replays").tag("outcome", outcome)
                 .description("Resumes that replayed events, by how the replay ended (complete, retention, limit, "
-                        + "timeout, failed)").register(meterRegistry);
+                        + "busy, timeout, failed, cancelled)").register(meterRegistry);
     }
 
     private static String reasonFor(ReplayReader.Outcome outcome) {
@@ -154,6 +208,8 @@ public final class KafkaReplayer implements Replayer {
                 return "retention";
             case LIMIT:
                 return "replay_limit";
+            case BUSY:
+                return "replay_busy";
             case TIMEOUT:
                 return "replay_timeout";
             default:

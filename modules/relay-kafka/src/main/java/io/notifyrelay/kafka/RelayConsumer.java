@@ -1,10 +1,10 @@
 package io.notifyrelay.kafka;
 
+import io.notifyrelay.core.log.RateLimitedLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
-import io.notifyrelay.kafka.internal.Records;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
 public final class RelayConsumer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RelayConsumer.class);
+    /** Records (producers) and resumes (clients) can make these fail over and over: a few lines a second at most. */
+    private static final RateLimitedLog handlerFailureLog = new RateLimitedLog(log, 5);
+    private static final RateLimitedLog taskFailureLog = new RateLimitedLog(log, 5);
 
     /** Where the loop is in its life; readiness and liveness are read from it. */
     public enum State { CREATED, JOINING, RUNNING, STOPPING, STOPPED, FAILED }
@@ -162,6 +165,12 @@ public final class RelayConsumer implements AutoCloseable {
         /** The offset of the next record of {@code partition} this loop will hand over. */
         long position(int partition);
 
+        /**
+         * The partition's end (high watermark) as the consumer last heard it from the broker, without asking it;
+         * empty when not known yet (no fetch since the partition came).
+         */
+        java.util.OptionalLong endOffset(int partition);
+
         Set<Integer> ownedPartitions();
     }
 
@@ -265,6 +274,17 @@ public final class RelayConsumer implements AutoCloseable {
             }
 
             @Override
+            public java.util.OptionalLong endOffset(int partition) {
+                TopicPartition topicPartition = new TopicPartition(settings.topic(), partition);
+                try {
+                    java.util.OptionalLong lag = kafka.currentLag(topicPartition);
+                    return lag.isPresent() ? java.util.OptionalLong.of(position(partition) + lag.getAsLong()) : lag;
+                } catch (IllegalStateException | UnsupportedOperationException notKnown) {
+                    return java.util.OptionalLong.empty();
+                }
+            }
+
+            @Override
             public Set<Integer> ownedPartitions() {
                 return ownedPartitions;
             }
@@ -274,13 +294,13 @@ public final class RelayConsumer implements AutoCloseable {
             try {
                 task.run(context);
             } catch (RuntimeException e) {
-                log.error("Loop task failed", e);
+                taskFailureLog.error("Loop task failed", e);
             }
         }
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> record) {
-        DecodeResult result = decoder.decode(Records.toInbound(record));
+        DecodeResult result = decoder.decode(KafkaRecords.toInbound(record));
         try {
             if (result instanceof DecodeResult.Accepted accepted) {
                 handler.onEvent(accepted.event());
@@ -289,7 +309,8 @@ public final class RelayConsumer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             // one bad delivery must not stop the others
-            log.error("Handler failed for record {}/{}@{}", record.topic(), record.partition(), record.offset(), e);
+            handlerFailureLog.error("Handler failed for record {}/{}@{}", record.topic(), record.partition(),
+                    record.offset(), e);
         }
     }
 

@@ -69,10 +69,15 @@ public final class RelayWebSocketServer implements AutoCloseable {
         this.dispatcher = new Dispatcher<>(registry);
         this.limits = builder.limits;
         SessionMetrics metrics = new SessionMetrics(builder.meterRegistry);
+        // a /v1/ws session subscribes to contacts of its claim one subscribe at a time, counted there; a socket.io
+        // session subscribes to the whole claim at once, so its count is bounded at the token
+        TokenVerifier webSocketVerifier = builder.bounds.bounding(builder.tokenVerifier, Integer.MAX_VALUE);
+        TokenVerifier socketIoVerifier = builder.bounds.bounding(builder.tokenVerifier,
+                builder.settings.maxContactsPerSession());
         this.acceptor = new SessionAcceptor(onClosed ->
-                new SessionContext(builder.settings, builder.tokenVerifier, registry, builder.partitions,
+                new SessionContext(builder.settings, webSocketVerifier, registry, builder.partitions,
                         builder.replayer, builder.limits, new LobSessionCounts(builder.limits.maxSessionsPerLob()),
-                        metrics, onClosed, builder.tokenLifecycle));
+                        metrics, onClosed, builder.tokenLifecycle, builder.bounds));
         Gauge.builder("relay.sessions", acceptor, a -> a.sessions().size())
                 .description("WebSocket sessions on this node").register(builder.meterRegistry);
         Gauge.builder("relay.subscriptions", registry, SubscriptionRegistry::lobWideSubscriptionCount).tag("kind", "lob")
@@ -87,7 +92,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
                 .addExactPath("/health/live", this::live)
                 .addExactPath("/health/ready", this::ready)
                 .addPrefixPath(SocketIoEndpoint.PATH, admission(
-                        new SocketIoEndpoint(settings, builder.tokenVerifier, registry, builder.partitions)));
+                        new SocketIoEndpoint(settings, socketIoVerifier, registry, builder.partitions)));
         builder.endpoints.forEach((path, endpoint) -> paths.addExactPath(path, blocking(endpoint)));
         this.tls = builder.tls;
         Undertow.Builder listener = Undertow.builder();
@@ -277,6 +282,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
         private PartitionView partitions;
         private Replayer replayer = Replayer.LIVE_ONLY;
         private SessionLimits limits = SessionLimits.defaults();
+        private SubscriptionBounds bounds = SubscriptionBounds.defaults();
         private MeterRegistry meterRegistry = new CompositeMeterRegistry();
         private TokenLifecycle tokenLifecycle = TokenLifecycle.DEFAULTS;
         private ServerTls tls;
@@ -301,6 +307,12 @@ public final class RelayWebSocketServer implements AutoCloseable {
 
         public Builder limits(SessionLimits limits) {
             this.limits = limits;
+            return this;
+        }
+
+        /** Contact id length and subscription bytes per session; {@link SubscriptionBounds#defaults()} by default. */
+        public Builder subscriptionBounds(SubscriptionBounds bounds) {
+            this.bounds = Objects.requireNonNull(bounds, "bounds");
             return this;
         }
 

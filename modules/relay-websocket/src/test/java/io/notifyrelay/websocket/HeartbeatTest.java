@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.notifyrelay.testkit.WsTestClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -49,9 +51,9 @@ class HeartbeatTest {
         URI uri = URI.create(server.webSocketUrl());
         String token = token("lob-a", Instant.now().plusSeconds(300));
 
-        try (TestSocket answering = TestSocket.connect(uri); SilentClient silent = new SilentClient(uri)) {
-            answering.auth(token);
-            answering.await("welcome");
+        try (WsTestClient answering = WsTestClient.connect(uri); SilentClient silent = new SilentClient(uri)) {
+            answering.sendJson(Map.of("type", "auth", "token", token));
+            answering.awaitFrame("welcome");
             silent.auth(token);
             await().atMost(Duration.ofSeconds(5)).until(() -> silent.text().contains("\"welcome\""));
             assertEquals(2, server.sessionCount());
@@ -62,9 +64,9 @@ class HeartbeatTest {
             await().during(INTERVAL.multipliedBy(4)).atMost(Duration.ofSeconds(5)).until(() -> !answering.isClosed());
             assertEquals(1, server.sessionCount());
             answering.send("{\"type\":\"subscribe\",\"contacts\":[\"contact-1\"]}");
-            answering.await("subscribed");
+            answering.awaitFrame("subscribed");
             server.deliver(TestServers.event("lob-a", "contact-1"));
-            assertEquals("contact-1", answering.await("event").path("contactId").asText());
+            assertEquals("contact-1", answering.awaitFrame("event").path("contactId").asText());
         }
     }
 

@@ -1,9 +1,11 @@
 package io.notifyrelay.websocket;
 
+import io.notifyrelay.testkit.WsTestClient;
 import io.notifyrelay.websocket.tls.ServerTls;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Instant;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
 
 /** Lets the tls package's tests use this package's test helpers. */
 public final class TlsTestAccess {
@@ -19,11 +21,11 @@ public final class TlsTestAccess {
         return TestServers.token(lob, expiresAt);
     }
 
-    /** Connects, authenticates and returns the welcome frame's text. */
-    public static String welcomeOver(HttpClient client, URI uri, String token) throws Exception {
-        try (TestSocket socket = TestSocket.connect(client, uri)) {
-            socket.auth(token);
-            return socket.await("welcome").toString();
+    /** Connects over TLS trusting {@code trust}, authenticates and returns the welcome frame's text. */
+    public static String welcomeOver(SSLContext trust, URI uri, String token) {
+        try (WsTestClient socket = WsTestClient.builder(uri).sslContext(trust).connect()) {
+            socket.sendJson(Map.of("type", "auth", "token", token));
+            return socket.awaitFrame("welcome").toString();
         }
     }
 }

@@ -20,6 +20,32 @@ public interface ResumeTarget {
     void deliverReplayed(RelayEvent event);
 
     /**
+     * Sends one missed event at once if the session has room for it without waiting; false (nothing sent)
+     * otherwise. Called on the consumer thread at the seam, so a small resume from memory needs no replay thread.
+     */
+    default boolean tryDeliverReplayedNow(RelayEvent event) {
+        return false;
+    }
+
+    /** Whether the session can take more replayed events now without waiting for its client to read. */
+    default boolean hasRoom() {
+        return true;
+    }
+
+    /** Waits up to {@code maxMillis} for room; whether there is room now. */
+    default boolean awaitRoom(long maxMillis) {
+        return hasRoom();
+    }
+
+    /**
+     * Runs {@code task} once the session has room again (at once if it has), on whatever thread notices; never if
+     * the session closes first. A replay that found no room waits this way, without holding a thread.
+     */
+    default void whenRoom(Runnable task) {
+        task.run();
+    }
+
+    /**
      * Joins the live stream. Live events of {@code stillReplaying} partitions must be held back until
      * {@link #finish}, because older events of those partitions are still being read.
      */

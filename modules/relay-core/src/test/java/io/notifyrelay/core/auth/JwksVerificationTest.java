@@ -6,17 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.KeyUse;
-import com.nimbusds.jose.jwk.RSAKey;
 import com.sun.net.httpserver.HttpServer;
+import io.notifyrelay.testkit.JwksServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.security.KeyPair;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -45,15 +40,6 @@ class JwksVerificationTest {
         }
     }
 
-    static JWK rsaJwk(KeyPair pair, String kid) {
-        return new RSAKey.Builder((RSAPublicKey) pair.getPublic()).keyID(kid).keyUse(KeyUse.SIGNATURE).build();
-    }
-
-    static JWK ecJwk(KeyPair pair, String kid) {
-        return new ECKey.Builder(com.nimbusds.jose.jwk.Curve.P_256, (ECPublicKey) pair.getPublic()).keyID(kid)
-                .keyUse(KeyUse.SIGNATURE).build();
-    }
-
     JwtTokenVerifier verifierFor(JwksServer server, Duration ttl) {
         verifier = JwtTokenVerifier.create(JwtSettings.builder().jwksUrl(server.url()).jwksCacheTtl(ttl).build());
         return verifier;
@@ -65,7 +51,7 @@ class JwksVerificationTest {
 
     @Test
     void rs256AndEs256KeysAreBothUsedAndTheSetIsFetchedOnce() throws Exception {
-        jwks = new JwksServer(rsaJwk(RSA_1, "rsa-1"), ecJwk(EC_1, "ec-1"));
+        jwks = new JwksServer(JwksServer.jwk(RSA_1, "rsa-1"), JwksServer.jwk(EC_1, "ec-1"));
         JwtTokenVerifier verifier = verifierFor(jwks, Duration.ofMinutes(5));
 
         assertEquals("lob-a", verifier.verify(Jwts.rs256(RSA_1, "rsa-1", claims().build())).lobId());
@@ -76,43 +62,43 @@ class JwksVerificationTest {
 
     @Test
     void unknownKidIsRejected() {
-        jwks = new JwksServer(rsaJwk(RSA_1, "rsa-1"));
+        jwks = new JwksServer(JwksServer.jwk(RSA_1, "rsa-1"));
         assertEquals("token signed with an unknown key (kid)",
                 rejected(verifierFor(jwks, Duration.ofMinutes(5)), Jwts.rs256(RSA_2, "rsa-2", claims().build())));
     }
 
     @Test
     void knownKidWithABadSignatureIsRejected() {
-        jwks = new JwksServer(rsaJwk(RSA_1, "rsa-1"));
+        jwks = new JwksServer(JwksServer.jwk(RSA_1, "rsa-1"));
         assertEquals("token signature or algorithm not accepted",
                 rejected(verifierFor(jwks, Duration.ofMinutes(5)), Jwts.rs256(RSA_2, "rsa-1", claims().build())));
     }
 
     @Test
     void kidOfAnRsaKeyWithAnEs256TokenIsRejected() {
-        jwks = new JwksServer(rsaJwk(RSA_1, "shared-kid"));
+        jwks = new JwksServer(JwksServer.jwk(RSA_1, "shared-kid"));
         rejected(verifierFor(jwks, Duration.ofMinutes(5)), Jwts.es256(EC_1, "shared-kid", claims().build()));
     }
 
     @Test
     void hs256KeyedWithTheJwksPublicKeyIsRejected() {
-        jwks = new JwksServer(rsaJwk(RSA_1, "rsa-1"));
+        jwks = new JwksServer(JwksServer.jwk(RSA_1, "rsa-1"));
         JwtTokenVerifier verifier = verifierFor(jwks, Duration.ofMinutes(5));
         rejected(verifier, Jwts.hs256(RSA_1.getPublic().getEncoded(), claims().build()));
-        rejected(verifier, Jwts.hs256(rsaJwk(RSA_1, "rsa-1").toJSONString().getBytes(), claims().build()));
+        rejected(verifier, Jwts.hs256(JwksServer.jwk(RSA_1, "rsa-1").toJSONString().getBytes(), claims().build()));
     }
 
     @Test
     void weakRsaKeysInTheSetDoNotVerify() {
         KeyPair weak = Jwts.rsa(1024);
-        jwks = new JwksServer(rsaJwk(weak, "weak"));
+        jwks = new JwksServer(JwksServer.jwk(weak, "weak"));
         rejected(verifierFor(jwks, Duration.ofMinutes(5)), Jwts.sign(com.nimbusds.jose.JWSAlgorithm.RS256, "weak",
                 claims().build(), new com.nimbusds.jose.crypto.RSASSASigner(weak.getPrivate(), true)));
     }
 
     @Test
     void claimsAreCheckedForJwksTokensToo() {
-        jwks = new JwksServer(ecJwk(EC_1, "ec-1"));
+        jwks = new JwksServer(JwksServer.jwk(EC_1, "ec-1"));
         verifier = JwtTokenVerifier.create(JwtSettings.builder().jwksUrl(jwks.url()).issuer("https://id.example.com")
                 .audience("notify-relay").build());
         assertEquals("token audience (aud) not accepted", rejected(verifier, Jwts.es256(EC_1, "ec-1",
@@ -127,12 +113,12 @@ class JwksVerificationTest {
      */
     @Test
     void rotatedKeyIsPickedUpAndTheRemovedOneStopsVerifying() throws Exception {
-        jwks = new JwksServer(rsaJwk(RSA_1, "2024-01"));
+        jwks = new JwksServer(JwksServer.jwk(RSA_1, "2024-01"));
         JwtTokenVerifier verifier = verifierFor(jwks, Duration.ofMinutes(5));
         String oldToken = Jwts.rs256(RSA_1, "2024-01", claims().build());
         verifier.verify(oldToken);
 
-        jwks.serve(ecJwk(EC_1, "2024-02"));
+        jwks.serve(JwksServer.jwk(EC_1, "2024-02"));
         assertEquals("lob-a", verifier.verify(Jwts.es256(EC_1, "2024-02", claims().build())).lobId());
         assertEquals(2, jwks.fetches(), "one refetch, for the unknown kid");
 
@@ -142,7 +128,7 @@ class JwksVerificationTest {
     /** During a rotation both keys are published; both verify. */
     @Test
     void overlappingKeysBothVerify() throws Exception {
-        jwks = new JwksServer(rsaJwk(RSA_1, "old"), rsaJwk(RSA_2, "new"));
+        jwks = new JwksServer(JwksServer.jwk(RSA_1, "old"), JwksServer.jwk(RSA_2, "new"));
         JwtTokenVerifier verifier = verifierFor(jwks, Duration.ofMinutes(5));
         verifier.verify(Jwts.rs256(RSA_1, "old", claims().build()));
         verifier.verify(Jwts.rs256(RSA_2, "new", claims().build()));
@@ -155,12 +141,12 @@ class JwksVerificationTest {
     @Test
     void removedKeyStopsVerifyingWhenTheCacheIsRefreshed() throws Exception {
         Duration ttl = Duration.ofSeconds(12);
-        jwks = new JwksServer(rsaJwk(RSA_1, "k1"));
+        jwks = new JwksServer(JwksServer.jwk(RSA_1, "k1"));
         long created = System.nanoTime();
         JwtTokenVerifier verifier = verifierFor(jwks, ttl);
         String token = Jwts.rs256(RSA_1, "k1", claims().build());
 
-        jwks.serve(rsaJwk(RSA_2, "k2"));
+        jwks.serve(JwksServer.jwk(RSA_2, "k2"));
         verifier.verify(token); // still cached: the set is not fetched per token
         assertTrue(Duration.ofNanos(System.nanoTime() - created).compareTo(ttl.dividedBy(2)) < 0,
                 "the test machine was too slow to observe the cached key");
@@ -180,7 +166,7 @@ class JwksVerificationTest {
     /** Made-up kids cannot make the relay hammer the identity provider: at most two fetches per interval. */
     @Test
     void unknownKidsTriggerARateLimitedRefetch() {
-        jwks = new JwksServer(rsaJwk(RSA_1, "rsa-1"));
+        jwks = new JwksServer(JwksServer.jwk(RSA_1, "rsa-1"));
         JwtTokenVerifier verifier = verifierFor(jwks, Duration.ofMinutes(5));
         for (int i = 0; i < 25; i++) {
             assertEquals("token signed with an unknown key (kid)",
@@ -192,7 +178,7 @@ class JwksVerificationTest {
     /** Tokens a configured public key verifies never cost a JWKS fetch, however many there are. */
     @Test
     void aLocalKeyBesideTheJwksIsTriedFirst() throws Exception {
-        jwks = new JwksServer(rsaJwk(RSA_1, "rsa-1"));
+        jwks = new JwksServer(JwksServer.jwk(RSA_1, "rsa-1"));
         verifier = JwtTokenVerifier.create(JwtSettings.builder().jwksUrl(jwks.url()).jwksCacheTtl(Duration.ofMinutes(5))
                 .publicKeyPem(Jwts.publicPem(EC_1)).build());
         for (int i = 0; i < 10; i++) {

@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.SchemaLocation;
 import io.notifyrelay.core.PayloadType;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,6 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class NotificationExamplesTest {
 
     private final NotificationSchema schema = NotificationSchema.instance();
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     static Stream<Path> validExamples() {
         return SchemaFiles.examples("valid").stream();
@@ -61,6 +67,7 @@ class NotificationExamplesTest {
         assertNull(result.payloadType());
         assertNull(result.contactId());
         result.errors().forEach(error -> assertFalse(error.message().isBlank()));
+        assertRejectedByTheSchemaAloneOrUnreadable(NotificationSchema.NOTIFICATION_SCHEMA_ID, file, result.errors());
     }
 
     @ParameterizedTest(name = "valid-structured/{0}")
@@ -81,5 +88,27 @@ class NotificationExamplesTest {
 
         assertFalse(result.isValid(), () -> file.getFileName() + " should be invalid");
         assertNull(result.lobId());
+        assertRejectedByTheSchemaAloneOrUnreadable(NotificationSchema.STRUCTURED_SCHEMA_ID, file, result.errors());
+    }
+
+    /**
+     * The published schemas alone decide (so ajv and any other 2020-12 validator agree with the relay, see
+     * relay-client-js test/schemas.test.js): an invalid example is either not one JSON document without duplicate
+     * names, which the relay reports at pointer "" before any schema, or the bare schema rejects it too.
+     */
+    private static void assertRejectedByTheSchemaAloneOrUnreadable(String schemaId, Path file, List<ValidationError> errors) {
+        boolean unreadable = errors.size() == 1 && errors.get(0).pointer().isEmpty()
+                && errors.get(0).message().matches("(not valid JSON|empty document).*");
+        if (unreadable) {
+            return;
+        }
+        JsonSchema bare = NotificationSchema.schemaFactory()
+                .getSchema(SchemaLocation.of(schemaId), NotificationSchema.validatorsConfig());
+        try {
+            assertFalse(bare.validate(MAPPER.readTree(SchemaFiles.read(file))).isEmpty(),
+                    () -> file.getFileName() + ": only NotificationSchema rejects it, the schema " + schemaId + " accepts it");
+        } catch (IOException e) {
+            throw new AssertionError(file.getFileName() + " reads as JSON for NotificationSchema but not here", e);
+        }
     }
 }

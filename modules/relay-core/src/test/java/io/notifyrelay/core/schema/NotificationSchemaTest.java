@@ -122,8 +122,40 @@ class NotificationSchemaTest {
     void contactDetailStringWithoutContactIdIsReportedInsideTheString() {
         NotificationValidation result = schema.validate(example("invalid", "issuance-contact-detail-string-contact-id-missing"));
 
-        assertEquals(List.of(new ValidationError("/payload/contactDetail",
-                "required property 'contactId' not found (inside the JSON string)")), result.errors());
+        assertEquals(List.of(new ValidationError("/payload/contactDetail", "is a string, so it must hold the contact as "
+                + "one flat JSON object with a non-blank contactId (and string or null givenName, email, phone, logo, "
+                + "state, createdAt, updatedAt)")), result.errors());
+    }
+
+    @Test
+    void hostileContactDetailStringsAreJudgedOnASmallStack() throws Exception {
+        // java.util.regex recursed once per repetition and overflowed a 1 MB stack at ~300 members: one such
+        // record would have killed the consumer thread in strict mode. 256 KB is a quarter of a thread's default.
+        Map<String, Boolean> expected = new java.util.LinkedHashMap<>();
+        expected.put("{" + "\"a\":1,".repeat(20_000) + "\"contactId\":\"c\"}", true);
+        expected.put("{" + "\"a\":1,".repeat(20_000) + "\"b\":2}", false);
+        expected.put("{\"contactId\":\"" + "\\/".repeat(40_000) + "\"}", true);
+        expected.put("{\"contactId\":\"" + " ".repeat(100_000) + "\"}", false);
+        expected.put("{\"contactId\":\"c\",\"logo\":\"data:image/png;base64," + "A".repeat(150_000) + "\"}", true);
+        Map<String, Boolean> actual = new java.util.LinkedHashMap<>();
+        Throwable[] failure = new Throwable[1];
+        Thread thread = new Thread(null, () -> {
+            try {
+                for (String contact : expected.keySet()) {
+                    String json = "{\"payloadType\":\"ISSUANCE_RESPONSE\",\"payload\":{\"credOfferId\":\"o\","
+                            + "\"credentialStatus\":\"done\",\"contactDetail\":" + new ObjectMapper().writeValueAsString(contact) + "}}";
+                    actual.put(contact, schema.validate(utf8(json)).isValid());
+                }
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        }, "small-stack", 256 * 1024);
+        thread.start();
+        thread.join();
+        if (failure[0] != null) {
+            throw new AssertionError("validation threw", failure[0]);
+        }
+        assertEquals(expected.values().stream().toList(), actual.values().stream().toList());
     }
 
     @Test
@@ -131,7 +163,8 @@ class NotificationSchemaTest {
         NotificationValidation result = schema.validate(example("invalid", "issuance-contact-detail-string-not-json"));
 
         assertEquals("/payload/contactDetail", result.errors().get(0).pointer());
-        assertTrue(result.errors().get(0).message().contains("must hold the contact as JSON"));
+        assertTrue(result.errors().get(0).message().contains("must hold the contact as one flat JSON object"),
+                result::describeErrors);
     }
 
     @Test

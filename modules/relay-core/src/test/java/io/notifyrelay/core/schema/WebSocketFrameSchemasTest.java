@@ -36,7 +36,8 @@ class WebSocketFrameSchemasTest {
     private static final Map<String, JsonSchema> SCHEMAS = new TreeMap<>();
 
     private static final List<String> SUBSCRIBED_REASONS = List.of("epoch_changed", "bad_cursor", "bad_since",
-            "retention", "replay_limit", "replay_timeout", "replay_failed", "resume_unavailable");
+            "cursor_out_of_range", "retention", "replay_limit", "replay_busy", "replay_timeout", "replay_failed",
+            "resume_unavailable");
     private static final List<String> ERROR_CODES = List.of("bad_frame", "unknown_type", "too_many_subscriptions",
             "resume_in_progress");
 

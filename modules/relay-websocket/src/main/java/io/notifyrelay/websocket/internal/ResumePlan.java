@@ -12,7 +12,8 @@ import java.util.Optional;
  * The resume part of a {@code subscribe}: the first unseen offset per partition from the client's
  * cursors, or a time to start from, and what was wrong with them.
  *
- * @param problem   why the resume cannot be complete whatever the replay finds (e.g. {@code epoch_changed})
+ * @param problem   why the resume cannot be complete whatever the replay finds (e.g. {@code epoch_changed});
+ *                  a cursor past its partition's end is found at the seam ({@code cursor_out_of_range})
  * @param badSince  an error message when {@code since} was not an RFC 3339 time
  */
 record ResumePlan(boolean requested, Map<Integer, Long> fromOffsets, Instant since, String problem, String badSince) {
@@ -29,6 +30,9 @@ record ResumePlan(boolean requested, Map<Integer, Long> fromOffsets, Instant sin
                 } else if (!cursor.get().epoch().equals(currentEpoch)) {
                     // the topic was recreated: these offsets point at other events now
                     problem = "epoch_changed";
+                } else if (cursor.get().offset() == Long.MAX_VALUE) {
+                    // no partition reaches that far, and its next offset would overflow
+                    problem = "cursor_out_of_range";
                 } else {
                     from.merge(cursor.get().partition(), cursor.get().offset() + 1, Math::max);
                 }

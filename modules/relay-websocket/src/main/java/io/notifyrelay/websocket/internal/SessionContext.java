@@ -5,6 +5,7 @@ import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
 import io.notifyrelay.websocket.SessionLimits;
+import io.notifyrelay.websocket.SubscriptionBounds;
 import io.notifyrelay.websocket.TokenLifecycle;
 import io.notifyrelay.websocket.WebSocketSettings;
 import java.util.function.Consumer;
@@ -14,7 +15,7 @@ public record SessionContext(WebSocketSettings settings, TokenVerifier tokenVeri
                              SubscriptionRegistry<? super WsSession> registry, PartitionView partitions,
                              Replayer replayer, SessionLimits limits, LobSessionCounts lobSessions,
                              SessionMetrics metrics, Consumer<WsSession> onSessionClosed,
-                             TokenLifecycle tokenLifecycle) {
+                             TokenLifecycle tokenLifecycle, SubscriptionBounds bounds) {
 
     void sessionClosed(WsSession session) {
         onSessionClosed.accept(session);

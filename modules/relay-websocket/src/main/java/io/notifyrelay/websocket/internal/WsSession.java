@@ -3,6 +3,8 @@ package io.notifyrelay.websocket.internal;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.AuthenticationException;
 import io.notifyrelay.core.auth.Principal;
+import io.notifyrelay.core.log.RateLimitedLog;
+import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.replay.ResumeRequest;
 import io.notifyrelay.core.replay.ResumeTarget;
 import io.notifyrelay.core.routing.Subscriber;
@@ -42,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class WsSession implements Subscriber {
 
     private static final Logger log = LoggerFactory.getLogger(WsSession.class);
+    /** Should never happen; if it does, every live event could say so: at most a few lines a second. */
+    private static final RateLimitedLog refusedLog = new RateLimitedLog(log, 5);
 
     private final String id;
     private final WebSocketChannel channel;
@@ -57,6 +61,10 @@ public final class WsSession implements Subscriber {
             AtomicReferenceFieldUpdater.newUpdater(WsSession.class, Set.class, "contacts");
     /** Highest offset sent per partition, allocated on the first event so idle sessions hold none. */
     private volatile long[] lastOffsets;
+    /** A Kafka replay waiting for room without a thread: run once the client has read enough (one resume at a time). */
+    private volatile Runnable roomTask;
+    private static final AtomicReferenceFieldUpdater<WsSession, Runnable> ROOM_TASK =
+            AtomicReferenceFieldUpdater.newUpdater(WsSession.class, Runnable.class, "roomTask");
     /** Replays waiting for room; also the monitor notified as writes complete (one object less per session). */
     private final java.util.concurrent.atomic.AtomicInteger roomWaiters = new java.util.concurrent.atomic.AtomicInteger();
     /** Partitions still being replayed: their live events wait in {@link #held}. */
@@ -66,6 +74,13 @@ public final class WsSession implements Subscriber {
     private static final int HELD_LIMIT_FACTOR = 8;
     private static final long ROOM_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private volatile boolean resuming;
+    /** The resume in flight, cancelled if the session closes first. */
+    private volatile Replayer.Resume resumeInFlight = Replayer.Resume.DONE;
+    /**
+     * A LOB-wide resume was asked for: the session is becoming LOB-wide, though {@link #lobWide} turns true
+     * only at the seam. A token refresh is checked against this too.
+     */
+    private volatile boolean becomingLobWide;
     private long frameRateSecond;
     private int framesThisSecond;
     /** Revoked partitions whose new owner the client has not been told yet, with the contacts to move. */
@@ -159,12 +174,24 @@ public final class WsSession implements Subscriber {
             close(CloseCodes.UNAUTHORIZED, "a refreshed token must be for the same lob");
             return;
         }
-        if (fresh.restrictedToContacts() && (lobWide || !fresh.allowedContacts().containsAll(contacts))) {
+        // checked against what the session is and is becoming: a LOB-wide resume not yet at its seam, contacts
+        // waiting to be moved back after a rebalance; all of it changes on this I/O thread only
+        if (fresh.restrictedToContacts() && (lobWide || becomingLobWide
+                || !fresh.allowedContacts().containsAll(contacts) || !allowsPendingMoves(fresh))) {
             close(CloseCodes.FORBIDDEN, "the refreshed token no longer allows the current subscriptions");
             return;
         }
         principal = fresh;
         scheduleExpiry(fresh.expiresAt()); // replaces the warning and the close scheduled for the old token
+    }
+
+    private boolean allowsPendingMoves(Principal fresh) {
+        for (Set<String> waiting : pendingMoves.values()) {
+            if (!fresh.allowedContacts().containsAll(waiting)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void scheduleExpiry(Instant expiresAt) {
@@ -200,11 +227,24 @@ public final class WsSession implements Subscriber {
                 lobWide = true;
                 context.registry().subscribeLob(who.lobId(), this);
             } else {
+                becomingLobWide = true;
                 startResume(resume, null, partitions);
             }
             return;
         }
         // a token limited to some contacts turns "everything of my LOB" into "all my contacts"
+        if (requested != null) {
+            for (String contactId : requested) {
+                if (!context.bounds().idFits(contactId)) {
+                    // a bad member, as clients already handle it: that subscribe is not answered with subscribed
+                    context.metrics().rejectedFrame("bad_frame");
+                    sendControl(ServerFrames.error("bad_frame", "a contact id may be at most "
+                            + context.bounds().maxContactIdBytes() + " bytes (UTF-8); nothing of this subscribe was"
+                            + " subscribed"));
+                    return;
+                }
+            }
+        }
         Set<String> wanted = new LinkedHashSet<>(requested == null ? who.allowedContacts() : requested);
         for (String contactId : wanted) {
             if (!who.mayReceive(contactId)) {
@@ -217,6 +257,12 @@ public final class WsSession implements Subscriber {
         if (after.size() > context.settings().maxContactsPerSession()) {
             sendControl(ServerFrames.error("too_many_subscriptions", "a session may subscribe to at most "
                     + context.settings().maxContactsPerSession() + " contacts"));
+            return;
+        }
+        if (!context.bounds().subscriptionFits(after)) {
+            sendControl(ServerFrames.error("too_many_subscriptions", "a session's contact ids may add up to at most "
+                    + context.bounds().maxSubscriptionBytes() + " bytes (UTF-8); nothing of this subscribe was"
+                    + " subscribed"));
             return;
         }
         // serve here what this node owns; point the client to the owner of the rest
@@ -261,11 +307,29 @@ public final class WsSession implements Subscriber {
             servedContacts.addAll(resumedContacts);
         }
         Map<Integer, Set<String>> movedAtSeam = new TreeMap<>();
-        context.replayer().resume(new ResumeRequest(partitions, from, plan.since()), new ResumeTarget() {
+        resumeInFlight = context.replayer().resume(new ResumeRequest(who.lobId(), partitions, from, plan.since()),
+                new ResumeTarget() {
             @Override
             public boolean wants(RelayEvent event) {
+                // the token now, too: a refresh may have narrowed it since the resume began
+                Principal now = principal;
                 return who.lobId().equals(event.lobId()) && who.mayReceive(event.contactId())
+                        && now != null && now.mayReceive(event.contactId())
                         && (resumedContacts == null || resumedContacts.contains(event.contactId()));
+            }
+
+            @Override
+            public boolean tryDeliverReplayedNow(RelayEvent event) {
+                if (closing.get()) {
+                    return true; // nothing more to send, nothing to wait for
+                }
+                if (pendingBytes.get() > context.settings().maxOutboundBytes() / 2) {
+                    return false;
+                }
+                if (send(event, false)) {
+                    context.metrics().replayed();
+                }
+                return true;
             }
 
             @Override
@@ -279,6 +343,24 @@ public final class WsSession implements Subscriber {
             }
 
             @Override
+            public boolean hasRoom() {
+                return !closing.get() && pendingBytes.get() <= context.settings().maxOutboundBytes() / 2;
+            }
+
+            @Override
+            public boolean awaitRoom(long maxMillis) {
+                return waitForRoom(TimeUnit.MILLISECONDS.toNanos(maxMillis), false);
+            }
+
+            @Override
+            public void whenRoom(Runnable task) {
+                roomTask = task;
+                if (hasRoom()) {
+                    runRoomTask(); // room came meanwhile (or already was)
+                }
+            }
+
+            @Override
             public void goLive(Set<Integer> stillReplaying) {
                 heldPartitions = Set.copyOf(stillReplaying); // before joining, so no live event slips past
                 // a rebalance may have taken partitions between subscribe and this seam: serve (and
@@ -286,6 +368,13 @@ public final class WsSession implements Subscriber {
                 Set<Integer> owned = context.partitions().ownedPartitions();
                 servedPartitions.retainAll(owned);
                 if (resumedContacts == null) {
+                    Principal now = principal;
+                    if (now == null || now.restrictedToContacts()) {
+                        // a refresh narrowed the token before the seam (refused on the I/O thread; this is the
+                        // last line): never subscribe such a session to its whole LOB
+                        close(CloseCodes.FORBIDDEN, "the token no longer allows a LOB-wide subscription");
+                        return;
+                    }
                     lobWide = true;
                     context.registry().subscribeLob(who.lobId(), WsSession.this);
                     return;
@@ -388,7 +477,7 @@ public final class WsSession implements Subscriber {
         for (Integer partition : assigned) {
             Set<String> waiting = pendingMoves.remove(partition);
             if (waiting != null) {
-                back.addAll(waiting);
+                waiting.stream().filter(who::mayReceive).forEach(back::add);
             }
         }
         if (!back.isEmpty()) {
@@ -429,7 +518,7 @@ public final class WsSession implements Subscriber {
         }
         if (!who.lobId().equals(event.lobId()) || !who.mayReceive(event.contactId())) {
             // the registry should make this impossible; never let it through if it happens
-            log.error("Refused to deliver {} to session {} of lob {}", event, id, who.lobId());
+            refusedLog.error("Refused to deliver {} to session {} of lob {}", event, id, who.lobId());
             return;
         }
         if (!heldPartitions.isEmpty() && holdBack(event)) {
@@ -500,30 +589,50 @@ public final class WsSession implements Subscriber {
 
     /** Replay waits while half the outbound limit is still unwritten: catching up must not cost a 4429. */
     private void awaitRoomToReplay() {
+        waitForRoom(ROOM_TIMEOUT_NANOS, true);
+    }
+
+    /**
+     * Waits until at most half the outbound limit is unwritten, or {@code timeoutNanos} pass; then closes the session
+     * with 4429 if {@code closeOnTimeout}. Whether there is room.
+     */
+    private boolean waitForRoom(long timeoutNanos, boolean closeOnTimeout) {
         long roomAt = context.settings().maxOutboundBytes() / 2;
         if (pendingBytes.get() <= roomAt) {
-            return;
+            return true;
         }
-        long deadline = System.nanoTime() + ROOM_TIMEOUT_NANOS;
+        long deadline = System.nanoTime() + timeoutNanos;
         roomWaiters.incrementAndGet();
         try {
             synchronized (roomWaiters) {
                 while (pendingBytes.get() > roomAt && !closing.get()) {
-                    if (System.nanoTime() > deadline) {
-                        // a client that reads nothing for this long must not hold a replay thread
-                        close(CloseCodes.TOO_SLOW, "session too slow while catching up; resume from your last cursor");
-                        return;
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        if (closeOnTimeout) {
+                            // a client that reads nothing for this long must not hold a replay thread
+                            close(CloseCodes.TOO_SLOW, "session too slow while catching up; resume from your last cursor");
+                        }
+                        return false;
                     }
                     try {
-                        roomWaiters.wait(100);
+                        roomWaiters.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        return;
+                        return false;
                     }
                 }
+                return !closing.get();
             }
         } finally {
             roomWaiters.decrementAndGet();
+        }
+    }
+
+    /** Runs the waiting replay, once; dropped if the session is closing (its resume was cancelled). */
+    private void runRoomTask() {
+        Runnable task = ROOM_TASK.getAndSet(this, null);
+        if (task != null && !closing.get()) {
+            task.run();
         }
     }
 
@@ -590,6 +699,8 @@ public final class WsSession implements Subscriber {
     /** Called once the connection is gone, however it ended. */
     void onClosed() {
         closing.set(true);
+        resumeInFlight.cancel(); // queued replays are dropped, a running one stops at its next batch
+        roomTask = null;
         cancel(authTimer);
         expiry.cancel();
         Principal who = principal;
@@ -657,7 +768,10 @@ public final class WsSession implements Subscriber {
 
         @Override
         public void complete(WebSocketChannel ch, Void ignored) {
-            pendingBytes.addAndGet(-size);
+            long pending = pendingBytes.addAndGet(-size);
+            if (roomTask != null && pending <= context.settings().maxOutboundBytes() / 2) {
+                runRoomTask();
+            }
             if (recordTimestampMs >= 0) {
                 context.metrics().written(recordTimestampMs);
             }

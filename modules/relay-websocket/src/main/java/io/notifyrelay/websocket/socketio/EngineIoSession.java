@@ -1,5 +1,6 @@
 package io.notifyrelay.websocket.socketio;
 
+import io.notifyrelay.core.log.RateLimitedLog;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.notifyrelay.core.RelayEvent;
@@ -42,6 +43,8 @@ import org.slf4j.LoggerFactory;
 final class EngineIoSession implements Subscriber {
 
     private static final Logger log = LoggerFactory.getLogger(EngineIoSession.class);
+    /** Should never happen; if it does, every live event could say so: at most a few lines a second. */
+    private static final RateLimitedLog refusedLog = new RateLimitedLog(log, 5);
     private static final byte[] PING_PACKET = SocketIoPackets.engine(SocketIoPackets.PING, null);
     private static final byte[] NOOP_PACKET = SocketIoPackets.engine(SocketIoPackets.NOOP, null);
     private static final byte[] CLOSE_PACKET = SocketIoPackets.engine(SocketIoPackets.CLOSE, null);
@@ -435,7 +438,7 @@ final class EngineIoSession implements Subscriber {
         }
         if (!lob.equals(event.lobId()) || !who.mayReceive(event.contactId())) {
             // the registry should make this impossible; never let it through if it happens
-            log.error("Refused to deliver {} to socket.io session {} of lob {}", event, sid, lob);
+            refusedLog.error("Refused to deliver {} to socket.io session {} of lob {}", event, sid, lob);
             return;
         }
         SocketIoContext.Encoded encoded = context.encode(event);

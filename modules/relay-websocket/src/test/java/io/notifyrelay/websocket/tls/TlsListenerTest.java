@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.notifyrelay.websocket.RelayWebSocketServer;
 import io.notifyrelay.websocket.TlsTestAccess;
 import io.notifyrelay.websocket.TokenLifecycle;
+import io.notifyrelay.testkit.TestCertificates;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -49,7 +50,7 @@ class TlsListenerTest {
         assertEquals(200, response.statusCode());
         assertTrue(response.sslSession().isPresent());
 
-        String welcome = TlsTestAccess.welcomeOver(client, URI.create(server.webSocketUrl()),
+        String welcome = TlsTestAccess.welcomeOver(certs.clientContext(), URI.create(server.webSocketUrl()),
                 TlsTestAccess.token("lob-a", Instant.now().plusSeconds(60)));
         assertTrue(welcome.contains("\"type\":\"welcome\""), welcome);
     }
@@ -59,8 +60,7 @@ class TlsListenerTest {
         TestCertificates certs = TestCertificates.generate(dir, "RSA", "PKCS12");
         server = TlsTestAccess.start(TokenLifecycle.DEFAULTS,
                 ServerTls.fromKeyStore(certs.keyStore(), TestCertificates.PASSWORD.toCharArray()));
-        HttpClient client = HttpClient.newBuilder().sslContext(certs.clientContext()).build();
-        String welcome = TlsTestAccess.welcomeOver(client, URI.create(server.webSocketUrl()),
+        String welcome = TlsTestAccess.welcomeOver(certs.clientContext(), URI.create(server.webSocketUrl()),
                 TlsTestAccess.token("lob-a", Instant.now().plusSeconds(60)));
         assertTrue(welcome.contains("welcome"), welcome);
     }

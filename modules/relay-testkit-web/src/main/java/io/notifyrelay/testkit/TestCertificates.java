@@ -43,14 +43,26 @@ public final class TestCertificates {
         this.privateKey = privateKey;
     }
 
-    /** @param keyAlgorithm {@code RSA} (2048 bits) or {@code EC} (P-256) */
+    /** @param keyAlgorithm {@code RSA} (2048 bits) or {@code EC} (P-256); a PKCS12 keystore */
     public static TestCertificates generate(Path dir, String keyAlgorithm) {
-        Path store = dir.resolve("relay-tls-" + System.nanoTime() + ".p12");
+        return generate(dir, keyAlgorithm, "PKCS12");
+    }
+
+    /**
+     * @param keyAlgorithm {@code RSA} (2048 bits) or {@code EC} (P-256)
+     * @param storeType {@code PKCS12} or {@code JKS}
+     * @param keytoolOptions more {@code keytool -genkeypair} options, e.g. {@code "-startdate", "-3d"} for an
+     *     expired certificate (a later {@code -validity} wins over the default of 2 days)
+     */
+    public static TestCertificates generate(Path dir, String keyAlgorithm, String storeType, String... keytoolOptions) {
+        Path store = dir.resolve("relay-tls-" + keyAlgorithm.toLowerCase() + "-" + System.nanoTime()
+                + (storeType.equals("JKS") ? ".jks" : ".p12"));
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
                 "-alias", ALIAS, "-keyalg", keyAlgorithm, "-keysize", keyAlgorithm.equals("EC") ? "256" : "2048",
                 "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD));
+                "-storetype", storeType, "-keystore", store.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD));
+        command.addAll(List.of(keytoolOptions));
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -68,7 +80,7 @@ public final class TestCertificates {
         }
     }
 
-    /** The PKCS12 keystore (password {@link #PASSWORD}). */
+    /** The keystore (PKCS12 unless asked otherwise; password {@link #PASSWORD}). */
     public Path keyStore() {
         return keyStore;
     }
@@ -77,18 +89,34 @@ public final class TestCertificates {
         return certificate;
     }
 
-    /** Writes (once) and returns the certificate as PEM. */
+    public PrivateKey privateKey() {
+        return privateKey;
+    }
+
+    /** Writes (once) and returns the certificate as PEM, beside the keystore. */
     public Path certificatePem() {
+        Path file = dir.resolve(keyStore.getFileName() + "-tls.crt");
+        return Files.exists(file) ? file : writeCertificatePem(file);
+    }
+
+    /** Writes (once) and returns the private key as unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}). */
+    public Path privateKeyPem() {
+        Path file = dir.resolve(keyStore.getFileName() + "-tls.key");
+        return Files.exists(file) ? file : writePrivateKeyPem(file);
+    }
+
+    /** Writes the certificate as PEM to {@code file}. */
+    public Path writeCertificatePem(Path file) {
         try {
-            return write("tls.crt", "CERTIFICATE", certificate.getEncoded());
+            return writePem(file, "CERTIFICATE", certificate.getEncoded());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** Writes (once) and returns the private key as unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}). */
-    public Path privateKeyPem() {
-        return write("tls.key", "PRIVATE KEY", privateKey.getEncoded());
+    /** Writes the private key as unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}, what the relay reads). */
+    public Path writePrivateKeyPem(Path file) {
+        return writePem(file, "PRIVATE KEY", privateKey.getEncoded());
     }
 
     /** A client TLS context that trusts this certificate and nothing else. */
@@ -107,11 +135,7 @@ public final class TestCertificates {
         }
     }
 
-    private Path write(String name, String label, byte[] der) {
-        Path file = dir.resolve(keyStore.getFileName() + "-" + name);
-        if (Files.exists(file)) {
-            return file;
-        }
+    private static Path writePem(Path file, String label, byte[] der) {
         String base64 = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der);
         try {
             return Files.writeString(file, "-----BEGIN " + label + "-----\n" + base64 + "\n-----END " + label + "-----\n");

@@ -8,6 +8,7 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -60,7 +61,7 @@ public final class WsTestClient implements AutoCloseable {
     private volatile boolean unbounded;
     private volatile WebSocket webSocket;
 
-    private record CloseInfo(int statusCode, String reason, Throwable error) {
+    private record CloseInfo(int statusCode, String reason, Throwable error, Instant at) {
     }
 
     private WsTestClient(URI uri, Duration timeout, int stallAfter) {
@@ -243,6 +244,11 @@ public final class WsTestClient implements AutoCloseable {
         return Optional.ofNullable(closed.getNow(null)).map(CloseInfo::reason);
     }
 
+    /** When this client saw the connection end, once closed. */
+    public Optional<Instant> closedAt() {
+        return Optional.ofNullable(closed.getNow(null)).map(CloseInfo::at);
+    }
+
     /** The transport error, if the connection ended with one instead of a Close frame. */
     public Optional<Throwable> error() {
         return Optional.ofNullable(closed.getNow(null)).map(CloseInfo::error);
@@ -270,7 +276,7 @@ public final class WsTestClient implements AutoCloseable {
         } finally {
             if (!closed.isDone()) {
                 ws.abort();
-                closed.complete(new CloseInfo(ABNORMAL_CLOSURE, "aborted by client", null));
+                closed.complete(new CloseInfo(ABNORMAL_CLOSURE, "aborted by client", null, Instant.now()));
             }
         }
     }
@@ -339,7 +345,7 @@ public final class WsTestClient implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-            closed.complete(new CloseInfo(statusCode, reason, null));
+            closed.complete(new CloseInfo(statusCode, reason, null, Instant.now()));
             if (!ws.isOutputClosed()) {
                 // echo the close as RFC 6455 asks; 1005 (no code) may not be sent on the wire
                 int reply = statusCode == 1005 ? WebSocket.NORMAL_CLOSURE : statusCode;
@@ -350,7 +356,7 @@ public final class WsTestClient implements AutoCloseable {
 
         @Override
         public void onError(WebSocket ws, Throwable error) {
-            closed.complete(new CloseInfo(ABNORMAL_CLOSURE, String.valueOf(error), error));
+            closed.complete(new CloseInfo(ABNORMAL_CLOSURE, String.valueOf(error), error, Instant.now()));
         }
 
         private void record(JsonNode node, String raw) {

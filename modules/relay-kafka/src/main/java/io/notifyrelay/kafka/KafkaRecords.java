@@ -1,4 +1,4 @@
-package io.notifyrelay.kafka.internal;
+package io.notifyrelay.kafka;
 
 import io.notifyrelay.core.InboundRecord;
 import java.util.HashMap;
@@ -6,10 +6,13 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
-/** Converts Kafka records to the Kafka-free {@link InboundRecord} the envelope rules work on. */
-public final class Records {
+/**
+ * Converts Kafka records to the Kafka-free {@link InboundRecord} the envelope rules work on. Public so the bench
+ * can run the relay's own decode step on a bare consumer.
+ */
+public final class KafkaRecords {
 
-    private Records() {
+    private KafkaRecords() {
     }
 
     public static InboundRecord toInbound(ConsumerRecord<byte[], byte[]> record) {

@@ -1,4 +1,4 @@
-package io.notifyrelay.kafka.internal;
+package io.notifyrelay.kafka;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -13,7 +13,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
-class RecordsTest {
+class KafkaRecordsTest {
 
     private static ConsumerRecord<byte[], byte[]> record(byte[] key, byte[] value, RecordHeaders headers) {
         return new ConsumerRecord<>("notify.events", 5, 321L, 1_700_000_000_000L, TimestampType.CREATE_TIME,
@@ -28,7 +28,7 @@ class RecordsTest {
         byte[] key = "contact-1".getBytes(UTF_8);
         byte[] value = "{}".getBytes(UTF_8);
 
-        InboundRecord inbound = Records.toInbound(record(key, value, headers));
+        InboundRecord inbound = KafkaRecords.toInbound(record(key, value, headers));
 
         assertEquals("notify.events", inbound.topic());
         assertEquals(5, inbound.partition());
@@ -46,7 +46,7 @@ class RecordsTest {
         RecordHeaders headers = new RecordHeaders();
         headers.add("ce_lobid", "first".getBytes(UTF_8));
         headers.add("ce_lobid", "last".getBytes(UTF_8));
-        InboundRecord inbound = Records.toInbound(record(new byte[] {1}, new byte[] {2}, headers));
+        InboundRecord inbound = KafkaRecords.toInbound(record(new byte[] {1}, new byte[] {2}, headers));
         assertArrayEquals("last".getBytes(UTF_8), inbound.headers().get("ce_lobid"));
     }
 
@@ -54,13 +54,13 @@ class RecordsTest {
     void headersWithoutValueAreLeftOut() {
         RecordHeaders headers = new RecordHeaders();
         headers.add("ce_id", null);
-        InboundRecord inbound = Records.toInbound(record(new byte[] {1}, new byte[] {2}, headers));
+        InboundRecord inbound = KafkaRecords.toInbound(record(new byte[] {1}, new byte[] {2}, headers));
         assertFalse(inbound.headers().containsKey("ce_id"));
     }
 
     @Test
     void nullKeyAndValueAreKept() {
-        InboundRecord inbound = Records.toInbound(record(null, null, new RecordHeaders()));
+        InboundRecord inbound = KafkaRecords.toInbound(record(null, null, new RecordHeaders()));
         assertNull(inbound.key());
         assertNull(inbound.value());
         assertEquals(0, inbound.headers().size());
