@@ -125,6 +125,64 @@ class ListenerAttackIT {
     }
 
     @Test
+    void withTheShippedDefaultsAFloodStopsAt2000ConnectionsThatAreNotSessions(KafkaBackend kafka) throws Exception {
+        String topic = TestRelays.uniqueName("attack-flood");
+        kafka.createTopic(topic, TestRelays.PARTITIONS);
+        int attackers = 2_100; // ~4,200 descriptors in this JVM (both ends), well under its limit
+        try (RelayNode relay = start(kafka, topic, Map.of()); AttackCanary canary = canary(relay, kafka, topic)) {
+            AttackCanary.Latencies quiet = canary.quiet(QUIET);
+            long[] seen = new long[2];
+            AttackCanary.Latencies attack = canary.during("flood of 2,100 connections", () -> {
+                try (RawConnections raw = RawConnections.open(relay.httpPort(), attackers, "")) {
+                    raw.pump(Duration.ofSeconds(2));
+                    seen[0] = raw.countWithStatus("503");
+                    seen[1] = raw.openCount();
+                }
+            });
+            System.out.printf("[attack] connection flood with the shipped defaults: %d silent connections: %d refused "
+                    + "at accept with 503, %d held (RELAY_MAX_PENDING_CONNECTIONS 2000)%n", attackers, seen[0], seen[1]);
+            assertEquals(2_000, seen[1], "held open");
+            assertEquals(attackers - 2_000, seen[0], "refused with 503");
+            canary.assertKeptUp(quiet, attack);
+        }
+    }
+
+    @Test
+    void tooManyHeadersAndOversizedBodiesAreRefused(KafkaBackend kafka) {
+        String topic = TestRelays.uniqueName("attack-count");
+        kafka.createTopic(topic, TestRelays.PARTITIONS);
+        try (RelayNode relay = start(kafka, topic, Map.of())) {
+            StringBuilder manyHeaders = new StringBuilder(requestStart());
+            for (int i = 0; i < 150; i++) { // the shipped RELAY_MAX_HEADERS is 100
+                manyHeaders.append("X-H").append(i).append(": 1\r\n");
+            }
+            try (RawConnections raw = RawConnections.open(relay.httpPort(), 1, manyHeaders.append("\r\n").toString())) {
+                assertTrue(raw.awaitAllClosed(Duration.ofSeconds(5)), "still open after 150 headers");
+                assertTrue(raw.connections().get(0).statusLine().startsWith("HTTP/1.1 4"),
+                        raw.connections().get(0).received());
+            }
+            // a body announced at 10 MB, of which 1 MB is sent: the shipped RELAY_MAX_REQUEST_BYTES is 64 KiB
+            try (RawConnections raw = RawConnections.open(relay.httpPort(), 1, "POST /v1/routes HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nContent-Length: 10000000\r\n\r\n")) {
+                String chunk = "b".repeat(64 * 1024);
+                for (int i = 0; i < 16 && raw.openCount() > 0; i++) {
+                    raw.sendToAllOpen(chunk);
+                    raw.pump(Duration.ofMillis(20));
+                }
+                assertTrue(raw.awaitAllClosed(Duration.ofSeconds(5)), "still open with a body past the limit");
+                System.out.printf("[attack] oversized body: answered '%s', connection closed%n",
+                        raw.connections().get(0).statusLine());
+                assertTrue(raw.connections().get(0).statusLine().startsWith("HTTP/1.1 4")
+                        || raw.connections().get(0).received().isEmpty(), raw.connections().get(0).received());
+            }
+            try (WsTestClient client = WsTestClient.connect(TestRelays.wsUri(relay))) {
+                client.send("{\"type\":\"ping\"}");
+                client.awaitFrame("pong");
+            }
+        }
+    }
+
+    @Test
     void theRequestBodyLimitDoesNotLimitWhatASessionSendsOverItsLife(KafkaBackend kafka) {
         String topic = TestRelays.uniqueName("attack-body");
         kafka.createTopic(topic, TestRelays.PARTITIONS);
