@@ -32,8 +32,8 @@ public enum ConfigOption {
             + "included); then the connection is closed."),
     IDLE_CONNECTION_TIMEOUT("10s", "Time a connection may stay open without starting a request (new or kept alive); "
             + "then it is closed. Behind a load balancer that reuses idle connections, set it above the balancer's."),
-    MAX_REQUEST_BYTES("65536", "Largest body of a plain HTTP request; beyond, 413 (socket.io polling POSTs: "
-            + "MAX_FRAME_BYTES)."),
+    MAX_REQUEST_BYTES("65536", "Largest body of a plain HTTP request; beyond, the request fails and the connection "
+            + "is closed (socket.io polling POSTs: MAX_FRAME_BYTES, then 413)."),
     MAX_CONNECTIONS("auto", "Open TCP connections on the HTTP/WebSocket listener, of every kind; beyond, a new "
             + "connection gets 503 and is closed at accept. auto: the file descriptor limit less a tenth (at least 512 "
             + "kept for Kafka and files); a number must fit under that too."),

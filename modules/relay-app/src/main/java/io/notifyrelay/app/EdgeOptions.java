@@ -18,6 +18,8 @@ final class EdgeOptions {
     private final Function<ConfigOption, Duration> duration;
     private final List<String> problems;
     private final OptionalLong descriptorLimit;
+    /** Fewer than this under {@code auto} means the descriptor limit is too low for a relay at all. */
+    private static final int MIN_AUTO_CONNECTIONS = 64;
 
     EdgeOptions(Function<ConfigOption, String> string, Function<ConfigOption, Duration> duration, List<String> problems,
                 OptionalLong descriptorLimit) {
@@ -52,8 +54,15 @@ final class EdgeOptions {
         String value = string.apply(ConfigOption.MAX_CONNECTIONS);
         String name = ConfigOption.MAX_CONNECTIONS.envName();
         if ("auto".equalsIgnoreCase(value)) {
-            return descriptorLimit.isPresent() ? Math.max(1, DescriptorLimit.connectionsWithin(descriptorLimit.getAsLong()))
-                    : 10_000;
+            if (descriptorLimit.isEmpty()) {
+                return 10_000; // the OS does not say (not a Unix): a bound that suits a default descriptor limit
+            }
+            int fits = DescriptorLimit.connectionsWithin(descriptorLimit.getAsLong());
+            if (fits < MIN_AUTO_CONNECTIONS) {
+                problems.add(name + "=auto leaves " + fits + " connections under this process's file descriptor limit "
+                        + "of " + descriptorLimit.getAsLong() + ": raise the limit (ulimit -n) or set a number");
+            }
+            return Math.max(1, fits);
         }
         int connections = intBetween(ConfigOption.MAX_CONNECTIONS, 1, Integer.MAX_VALUE);
         if (connections > 0 && descriptorLimit.isPresent()

@@ -43,6 +43,16 @@ class EdgeConfigTest {
     }
 
     @Test
+    void autoUnderADescriptorLimitTooLowForARelayStopsStartUp() {
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        new EdgeOptions(ConfigOption::defaultValue, option -> Duration.ofSeconds(10), problems,
+                java.util.OptionalLong.of(256)).edge(8080);
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("RELAY_MAX_CONNECTIONS=auto") && problems.get(0).contains("ulimit -n"),
+                problems.get(0));
+    }
+
+    @Test
     void aConnectionBoundOverTheDescriptorLimitStopsStartUp() {
         String message = problem(env("RELAY_MAX_CONNECTIONS", "2000000000"), "RELAY_MAX_CONNECTIONS");
         assertTrue(message.contains("file descriptor limit") && message.contains("ulimit -n"), message);

@@ -65,6 +65,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private final SocketIoEndpoint socketIo;
     private final UpgradedConnections upgraded = new UpgradedConnections();
     private final MeterRegistry meterRegistry;
+    private final Map<String, Counter> refusedConnections = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile RelayListeners listeners;
     private volatile InetSocketAddress clientAddress;
     private volatile InetSocketAddress managementAddress;
@@ -147,9 +148,9 @@ public final class RelayWebSocketServer implements AutoCloseable {
     }
 
     private void connectionRefused(String reason, int open) {
-        Counter.builder("relay.connections.refused").tag("reason", reason)
+        refusedConnections.computeIfAbsent(reason, r -> Counter.builder("relay.connections.refused").tag("reason", r)
                 .description("Connections refused at accept (max_connections, max_pending_connections)")
-                .register(meterRegistry).increment();
+                .register(meterRegistry)).increment();
     }
 
     /** The port actually bound: differs from the configured one when that was 0. */
