@@ -256,10 +256,15 @@ class ListenerAttackIT {
                             + extra.connections().get(0).received());
                 }
                 sessions.remove(0).close();
-                try (WsTestClient again = WsTestClient.connect(TestRelays.wsUri(relay))) {
-                    again.send("{\"type\":\"ping\"}");
-                    again.awaitFrame("pong");
-                }
+                // the node releases the slot when it sees the TCP close, a moment after the client's
+                org.awaitility.Awaitility.await("a slot freed by the closed session").atMost(Duration.ofSeconds(10))
+                        .ignoreExceptionsInstanceOf(WsTestClient.HandshakeRejectedException.class).until(() -> {
+                            try (WsTestClient again = WsTestClient.connect(TestRelays.wsUri(relay))) {
+                                again.send("{\"type\":\"ping\"}");
+                                again.awaitFrame("pong");
+                                return true;
+                            }
+                        });
             } finally {
                 sessions.forEach(WsTestClient::close);
             }

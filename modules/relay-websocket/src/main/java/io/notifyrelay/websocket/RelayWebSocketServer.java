@@ -117,8 +117,6 @@ public final class RelayWebSocketServer implements AutoCloseable {
         this.listenerBounds = builder.listenerBounds;
     }
 
-
-
     public static Builder builder() {
         return new Builder();
     }
