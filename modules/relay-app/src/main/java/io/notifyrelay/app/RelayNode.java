@@ -73,7 +73,8 @@ public final class RelayNode implements AutoCloseable {
     /** A flood of bad records must not become a flood of log lines. */
     private final RateLimitedLog rejectedLog = new RateLimitedLog(log, 20);
 
-    private RelayNode(RelayConfig config, ConsumerFactory consumerFactory, Map<String, HttpEndpoint> extraEndpoints) {
+    private RelayNode(RelayConfig config, ConsumerFactory consumerFactory, Map<String, HttpEndpoint> extraEndpoints,
+                      Map<String, HttpEndpoint> postEndpoints) {
         this.config = config;
         // first, so an unusable key stops start-up before anything else is opened
         this.tokenVerifier = JwtTokenVerifier.create(config.auth().jwtSettings());
@@ -107,11 +108,15 @@ public final class RelayNode implements AutoCloseable {
                 .limits(new SessionLimits(config.limits().maxSessions(), config.limits().maxSessionsPerLob(),
                         config.limits().allowedOrigins(), config.limits().maxFramesPerSecond()))
                 .meterRegistry(metrics.registry())
-                .endpoint("/metrics", query -> new HttpEndpoint.Response(200, RelayMetrics.CONTENT_TYPE,
+                .listenerBounds(config.edge().listener())
+                .socketIoLimits(config.edge().socketIo())
+                .managementPort(config.edge().managementPort())
+                .managementEndpoint("/metrics", query -> new HttpEndpoint.Response(200, RelayMetrics.CONTENT_TYPE,
                         metrics.scrape()))
                 .readiness(() -> isReady(), this::readinessDetails)
                 .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
                 .endpoints(extraEndpoints)
+                .postEndpoints(postEndpoints)
                 .build();
         server.start();
         this.advertisedUrl = config.http().advertisedUrl() != null ? config.http().advertisedUrl()
@@ -165,7 +170,15 @@ public final class RelayNode implements AutoCloseable {
      */
     public static RelayNode start(RelayConfig config, ConsumerFactory consumerFactory,
                                   Map<String, HttpEndpoint> extraEndpoints) {
-        RelayNode node = new RelayNode(config, consumerFactory, extraEndpoints);
+        return start(config, consumerFactory, extraEndpoints, Map.of());
+    }
+
+    /**
+     * @param postEndpoints POST-only endpoints without CORS that refuse cross-origin callers (dev mode's actions)
+     */
+    public static RelayNode start(RelayConfig config, ConsumerFactory consumerFactory,
+                                  Map<String, HttpEndpoint> extraEndpoints, Map<String, HttpEndpoint> postEndpoints) {
+        RelayNode node = new RelayNode(config, consumerFactory, extraEndpoints, postEndpoints);
         node.consumer.start();
         if (node.routes != null) {
             node.routes.start();
@@ -195,6 +208,11 @@ public final class RelayNode implements AutoCloseable {
 
     public int httpPort() {
         return server.port();
+    }
+
+    /** The port serving /metrics and /health/* when RELAY_MANAGEMENT_PORT is set. */
+    public java.util.OptionalInt managementPort() {
+        return server.managementPort();
     }
 
     /** The URL clients use to reach this node, as other nodes advertise it. */
