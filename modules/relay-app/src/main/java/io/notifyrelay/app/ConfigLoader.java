@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import io.notifyrelay.core.routing.ContactPartitioners;
+import io.notifyrelay.websocket.listener.DescriptorLimit;
 
 /**
  * Reads a {@link RelayConfig} from command-line flags and environment variables (flags win) and
@@ -247,13 +248,15 @@ public final class ConfigLoader {
             nodeId = hostName();
         }
         Duration shutdown = positiveDuration(ConfigOption.SHUTDOWN_TIMEOUT);
+        RelayConfig.Edge edge = new EdgeOptions(this::string, this::duration, problems,
+                DescriptorLimit.ofThisProcess()).edge(port);
         RelayConfig.Tracing tracing = tracing();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         RelayConfig.Logging logging = new RelayConfig.Logging(logFormat,
                 string(ConfigOption.LOG_LEVEL).toUpperCase(Locale.ROOT));
-        return new RelayConfig(kafka, http, auth, sessions, replay, records, limits, logging, nodeId, shutdown,
+        return new RelayConfig(kafka, http, auth, sessions, replay, records, limits, logging, nodeId, shutdown, edge,
                 tracing);
     }
 

@@ -25,6 +25,22 @@ public enum ConfigOption {
     ADVERTISED_URL(null, "WebSocket URL other nodes send clients to (moved, /v1/routes). "
             + "Default: ws://<host>:<port>/v1/ws (wss:// with TLS) with the bound host, or the host name when bound to "
             + "0.0.0.0."),
+    MANAGEMENT_PORT(null, "Port of a separate plain-HTTP listener (on HTTP_HOST) for /metrics and /health/*, which "
+            + "are then not served on HTTP_PORT; 0 picks a free port. Default: served on HTTP_PORT."),
+    MAX_HEADER_BYTES("16384", "Most bytes of request line and headers one request may have (the WebSocket upgrade "
+            + "included); beyond, the connection is closed."),
+    MAX_HEADERS("100", "Most header fields one request may have; beyond, the connection is closed."),
+    REQUEST_TIMEOUT("10s", "Time from a request's first byte to the end of its headers (the WebSocket upgrade "
+            + "included); then the connection is closed."),
+    IDLE_CONNECTION_TIMEOUT("10s", "Time a connection may stay open without starting a request (new or kept alive); "
+            + "then it is closed. Behind a load balancer that reuses idle connections, set it above the balancer's."),
+    MAX_REQUEST_BYTES("65536", "Largest body of a plain HTTP request; beyond, the request fails and the connection "
+            + "is closed (socket.io polling POSTs: MAX_FRAME_BYTES, then 413)."),
+    MAX_CONNECTIONS("auto", "Open TCP connections on the HTTP/WebSocket listener, of every kind; beyond, a new "
+            + "connection gets 503 and is closed at accept. auto: the file descriptor limit less a tenth (at least 512 "
+            + "kept for Kafka and files); a number must fit under that too."),
+    MAX_PENDING_CONNECTIONS("2000", "Open connections that are not WebSocket sessions (requests being read, idle "
+            + "keep-alive, socket.io polling), at most MAX_CONNECTIONS; beyond, a new connection gets 503 at accept."),
     TLS_CERT(null, "PEM file with the server certificate chain, server certificate first. With TLS_KEY the listener "
             + "serves https:// and wss:// only."),
     TLS_KEY(null, "PEM file with the server's unencrypted PKCS#8 private key (BEGIN PRIVATE KEY), RSA or EC."),
@@ -73,6 +89,10 @@ public enum ConfigOption {
     MAX_SESSIONS("100000", "Sessions one node accepts; beyond, the WebSocket handshake gets 503."),
     MAX_SESSIONS_PER_LOB("20000", "Authenticated sessions of one LOB on one node; beyond, close 1013."),
     MAX_FRAMES_PER_SECOND("50", "Client frames one session may send per second; beyond, close 1008."),
+    SOCKETIO_MAX_PACKETS_PER_SECOND("50", "Engine.IO packets one socket.io session may send per second, before and "
+            + "after its CONNECT; beyond, the session is closed (1008 on a WebSocket)."),
+    SOCKETIO_MAX_UNAUTHENTICATED("1000", "socket.io sessions on one node that have not completed a CONNECT with a "
+            + "valid token (each has AUTH_TIMEOUT to do so); beyond, new handshakes get 503."),
     ALLOWED_ORIGINS(null, "Comma-separated browser origins allowed to open a WebSocket (e.g. https://app.example.com); "
             + "empty allows any. Handshakes without an Origin header (non-browser clients) are allowed."),
     LOG_FORMAT("text", "Log format on stdout: text or json (one JSON object per line, for log shippers)."),

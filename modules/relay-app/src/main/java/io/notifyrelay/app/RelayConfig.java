@@ -1,6 +1,8 @@
 package io.notifyrelay.app;
 
 import io.notifyrelay.core.auth.JwtSettings;
+import io.notifyrelay.websocket.ListenerBounds;
+import io.notifyrelay.websocket.SocketIoLimits;
 import io.notifyrelay.websocket.TokenLifecycle;
 import io.notifyrelay.websocket.tls.ServerTls;
 import java.net.URI;
@@ -11,7 +13,17 @@ import java.util.Set;
 
 /** A relay node's whole configuration, one typed record per concern, validated by {@link ConfigLoader}. */
 public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, Replay replay, Records records,
-                          Limits limits, Logging logging, String nodeId, Duration shutdownTimeout, Tracing tracing) {
+                          Limits limits, Logging logging, String nodeId, Duration shutdownTimeout, Edge edge,
+                          Tracing tracing) {
+
+    /**
+     * What anonymous clients may make the listener hold, what a socket.io client may send, and where operators'
+     * endpoints are served.
+     *
+     * @param managementPort the port of the /metrics and /health listener, or null to serve them on the HTTP port
+     */
+    public record Edge(ListenerBounds listener, SocketIoLimits socketIo, Integer managementPort) {
+    }
 
     /**
      * @param enabled         OTEL_TRACES_EXPORTER=otlp: spans are made and exported with OTLP

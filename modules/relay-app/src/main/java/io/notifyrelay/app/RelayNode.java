@@ -75,7 +75,7 @@ public final class RelayNode implements AutoCloseable {
     private final RateLimitedLog rejectedLog = new RateLimitedLog(log, 20);
 
     private RelayNode(RelayConfig config, ConsumerFactory consumerFactory, Map<String, HttpEndpoint> extraEndpoints,
-                      RelayTracing tracing) {
+                      Map<String, HttpEndpoint> postEndpoints, RelayTracing tracing) {
         this.config = config;
         // first, so an unusable key stops start-up before anything else is opened
         this.tokenVerifier = JwtTokenVerifier.create(config.auth().jwtSettings());
@@ -110,7 +110,10 @@ public final class RelayNode implements AutoCloseable {
                 .limits(new SessionLimits(config.limits().maxSessions(), config.limits().maxSessionsPerLob(),
                         config.limits().allowedOrigins(), config.limits().maxFramesPerSecond()))
                 .meterRegistry(metrics.registry())
-                .endpoint("/metrics", query -> {
+                .listenerBounds(config.edge().listener())
+                .socketIoLimits(config.edge().socketIo())
+                .managementPort(config.edge().managementPort())
+                .managementEndpoint("/metrics", query -> {
                     if (consumerRef[0] != null) { // null while the node is still being built
                         consumerRef[0].refreshMetrics(); // the Kafka client's metrics as of now: lag of new partitions
                     }
@@ -119,6 +122,7 @@ public final class RelayNode implements AutoCloseable {
                 .readiness(() -> isReady(), this::readinessDetails)
                 .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
                 .endpoints(extraEndpoints)
+                .postEndpoints(postEndpoints)
                 .build();
         server.start();
         this.advertisedUrl = config.http().advertisedUrl() != null ? config.http().advertisedUrl()
@@ -173,7 +177,15 @@ public final class RelayNode implements AutoCloseable {
      */
     public static RelayNode start(RelayConfig config, ConsumerFactory consumerFactory,
                                   Map<String, HttpEndpoint> extraEndpoints) {
-        return start(config, consumerFactory, extraEndpoints, null);
+        return start(config, consumerFactory, extraEndpoints, Map.of());
+    }
+
+    /**
+     * @param postEndpoints POST-only endpoints without CORS that refuse cross-origin callers (dev mode's actions)
+     */
+    public static RelayNode start(RelayConfig config, ConsumerFactory consumerFactory,
+                                  Map<String, HttpEndpoint> extraEndpoints, Map<String, HttpEndpoint> postEndpoints) {
+        return start(config, consumerFactory, extraEndpoints, postEndpoints, null);
     }
 
     /**
@@ -181,8 +193,9 @@ public final class RelayNode implements AutoCloseable {
      *                in-memory exporter; null for that one
      */
     public static RelayNode start(RelayConfig config, ConsumerFactory consumerFactory,
-                                  Map<String, HttpEndpoint> extraEndpoints, RelayTracing tracing) {
-        RelayNode node = new RelayNode(config, consumerFactory, extraEndpoints, tracing);
+                                  Map<String, HttpEndpoint> extraEndpoints, Map<String, HttpEndpoint> postEndpoints,
+                                  RelayTracing tracing) {
+        RelayNode node = new RelayNode(config, consumerFactory, extraEndpoints, postEndpoints, tracing);
         node.consumer.start();
         if (node.routes != null) {
             node.routes.start();
@@ -213,6 +226,11 @@ public final class RelayNode implements AutoCloseable {
 
     public int httpPort() {
         return server.port();
+    }
+
+    /** The port serving /metrics and /health/* when RELAY_MANAGEMENT_PORT is set. */
+    public java.util.OptionalInt managementPort() {
+        return server.managementPort();
     }
 
     /** The URL clients use to reach this node, as other nodes advertise it. */

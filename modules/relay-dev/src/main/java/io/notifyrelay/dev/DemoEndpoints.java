@@ -20,11 +20,16 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The demo page, DEV MODE ONLY: {@code /demo/} (the page), {@code /demo/client.js} (the JavaScript client,
- * copied from modules/relay-client-js at build time), {@code /demo/token} (mints a token for a LOB, optionally
- * limited to contacts) and {@code /demo/publish} (publishes a sample notification). Never served by
- * {@code io.notifyrelay.app.Main}: only {@link DevMain} adds these endpoints.
+ * copied from modules/relay-client-js at build time), and two actions, POST only, without CORS and refused to
+ * other origins: {@code /demo/token} (mints a token for a LOB, optionally limited to contacts) and
+ * {@code /demo/publish} (publishes a sample notification). Never served by {@code io.notifyrelay.app.Main}: only
+ * {@link DevMain} adds these endpoints.
  */
 final class DemoEndpoints {
+
+    /** What dev mode serves: the page (GET) and the actions (POST). */
+    record Served(Map<String, HttpEndpoint> pages, Map<String, HttpEndpoint> actions) {
+    }
 
     static final String PAGE_PATH = "/demo/";
     private static final String RESOURCES = "notify-relay/demo/";
@@ -32,25 +37,25 @@ final class DemoEndpoints {
     private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofHours(1);
 
     private final String secret;
-    private final boolean mintTokens;
+    private final boolean actionsOn;
     private final String bootstrapServers;
     private final String topic;
     private NotifyPublisher publisher;
 
-    private DemoEndpoints(String secret, boolean mintTokens, String bootstrapServers, String topic) {
+    private DemoEndpoints(String secret, boolean actionsOn, String bootstrapServers, String topic) {
         this.secret = secret;
-        this.mintTokens = mintTokens;
+        this.actionsOn = actionsOn;
         this.bootstrapServers = bootstrapServers;
         this.topic = topic;
     }
 
     /**
-     * @param mintTokens whether {@code /demo/token} signs tokens; off when the secret is a real one
-     *                   (RELAY_JWT_SECRET set) unless RELAY_DEMO_TOKENS=true, so a dev relay pointed at a real
-     *                   deployment's secret does not hand out tokens to whoever can reach it
+     * @param actionsOn whether {@code /demo/token} signs tokens and {@code /demo/publish} publishes; off when the
+     *                  secret is a real one (RELAY_JWT_SECRET set) unless RELAY_DEMO_ACTIONS=true, so a dev relay
+     *                  pointed at a real deployment neither hands out tokens nor publishes for whoever reaches it
      */
-    static Map<String, HttpEndpoint> create(String secret, boolean mintTokens, String bootstrapServers, String topic) {
-        DemoEndpoints demo = new DemoEndpoints(secret, mintTokens, bootstrapServers, topic);
+    static Served create(String secret, boolean actionsOn, String bootstrapServers, String topic) {
+        DemoEndpoints demo = new DemoEndpoints(secret, actionsOn, bootstrapServers, topic);
         byte[] page = resource("index.html");
         byte[] client = resource("index.js");
         Map<String, HttpEndpoint> endpoints = new LinkedHashMap<>();
@@ -59,16 +64,21 @@ final class DemoEndpoints {
         endpoints.put(PAGE_PATH, pageEndpoint);
         endpoints.put("/demo/index.html", pageEndpoint);
         endpoints.put("/demo/client.js", query -> new HttpEndpoint.Response(200, "text/javascript; charset=utf-8", client));
-        endpoints.put("/demo/token", demo::token);
-        endpoints.put("/demo/publish", demo::publish);
+        Map<String, HttpEndpoint> actions = new LinkedHashMap<>();
+        actions.put("/demo/token", demo::token);
+        actions.put("/demo/publish", demo::publish);
         Runtime.getRuntime().addShutdownHook(new Thread(demo::closePublisher, "demo-publisher-close"));
-        return endpoints;
+        return new Served(endpoints, actions);
+    }
+
+    private static HttpEndpoint.Response actionsOff(String path) {
+        return error(403, "this dev relay uses a secret from RELAY_JWT_SECRET, so " + path + " is off (set "
+                + "RELAY_DEMO_ACTIONS=true to allow it); paste a token into the page and publish with ./scripts/publish");
     }
 
     private HttpEndpoint.Response token(Map<String, String> query) {
-        if (!mintTokens) {
-            return error(403, "this dev relay uses a secret from RELAY_JWT_SECRET, so /demo/token is off "
-                    + "(set RELAY_DEMO_TOKENS=true to allow it); paste a token into the page instead");
+        if (!actionsOn) {
+            return actionsOff("/demo/token");
         }
         String lob = query.get("lob");
         if (lob == null || lob.isBlank()) {
@@ -99,6 +109,9 @@ final class DemoEndpoints {
 
     /** {@code /demo/publish?lob=&type=CONNECTION_RESPONSE|ISSUANCE_RESPONSE|VERIFICATION_RESPONSE[&contact=]}. */
     private HttpEndpoint.Response publish(Map<String, String> query) {
+        if (!actionsOn) {
+            return actionsOff("/demo/publish");
+        }
         String lob = query.get("lob");
         if (lob == null || lob.isBlank()) {
             return error(400, "give ?lob=<LOB id>");

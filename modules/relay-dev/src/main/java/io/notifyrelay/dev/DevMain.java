@@ -24,32 +24,75 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * {@code ./scripts/dev}: the relay with everything needed to see an event arrive. Starts an embedded
- * single-node KRaft broker on localhost:9092 unless {@code RELAY_KAFKA_BOOTSTRAP_SERVERS} names one,
- * creates the topic, starts a relay node and prints how to connect and publish.
+ * single-node KRaft broker on a free port of localhost (written to {@code .dev/bootstrap} for ./scripts/publish)
+ * unless {@code RELAY_KAFKA_BOOTSTRAP_SERVERS} names one, creates the topic, starts a relay node bound to
+ * 127.0.0.1 (unless {@code RELAY_HTTP_HOST} says otherwise) and prints how to connect and publish.
  */
 public final class DevMain {
 
     static final String DEV_SECRET = "notify-relay-dev-secret-not-for-production-0123456789";
     static final String SAMPLE_LOB = "faber-college";
-    private static final int DEV_BROKER_PORT = 9092;
+    /** Where ./scripts/publish finds the embedded broker, which takes a free port at each start. */
+    static final Path BOOTSTRAP_FILE = Path.of(".dev", "bootstrap");
+    static final String DEMO_ACTIONS = "RELAY_DEMO_ACTIONS";
 
     private DevMain() {
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> env = new HashMap<>(System.getenv());
+    /**
+     * The environment dev mode runs the relay with: the dev secret unless one is set, and the listener on
+     * 127.0.0.1 unless RELAY_HTTP_HOST names another interface (a dev relay has a token-minting endpoint).
+     */
+    static Map<String, String> devEnvironment(Map<String, String> systemEnv) {
+        Map<String, String> env = new HashMap<>(systemEnv);
         env.putIfAbsent("RELAY_JWT_SECRET", DEV_SECRET);
-        boolean secretFromEnv = !isBlank(System.getenv("RELAY_JWT_SECRET"));
+        env.putIfAbsent("RELAY_HTTP_HOST", "127.0.0.1");
         env.putIfAbsent("RELAY_NODE_ID", "dev-node");
         env.putIfAbsent("RELAY_ADVERTISED_URL", "ws://localhost:" + env.getOrDefault("RELAY_HTTP_PORT", "8080") + "/v1/ws");
+        return env;
+    }
+
+    /**
+     * Whether /demo/token and /demo/publish act: always with the built-in secret; with a secret from the environment
+     * (maybe a real deployment's) only if RELAY_DEMO_ACTIONS=true.
+     */
+    static boolean demoActionsOn(Map<String, String> systemEnv) {
+        String value = systemEnv.get(DEMO_ACTIONS);
+        if (value != null && !value.isBlank() && !value.trim().matches("(?i)true|false")) {
+            throw new ConfigException(List.of(DEMO_ACTIONS + " must be true or false, got '" + value + "'"));
+        }
+        return isBlank(systemEnv.get("RELAY_JWT_SECRET")) || (value != null && value.trim().equalsIgnoreCase("true"));
+    }
+
+    /** Starts the relay as dev mode does, with the demo page and its actions. */
+    static RelayNode startRelay(RelayConfig config, Map<String, String> env, boolean demoActions) {
+        DemoEndpoints.Served demo = DemoEndpoints.create(env.get("RELAY_JWT_SECRET"), demoActions,
+                config.kafka().bootstrapServers(), config.kafka().topic());
+        return RelayNode.start(config, ConsumerFactory.kafka(), demo.pages(), demo.actions());
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> env = devEnvironment(System.getenv());
+        boolean secretFromEnv = !isBlank(System.getenv("RELAY_JWT_SECRET"));
+        boolean demoActions;
+        try {
+            demoActions = demoActionsOn(System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("notify-relay dev: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         EmbeddedKraftKafka broker = null;
         if (isBlank(env.get("RELAY_KAFKA_BOOTSTRAP_SERVERS"))) {
             Path data = Path.of(env.getOrDefault("RELAY_DEV_DATA_DIR", ".dev/kafka"));
             Files.createDirectories(data);
-            banner("Starting an EMBEDDED single-node KRaft Kafka broker on localhost:" + DEV_BROKER_PORT,
-                    "for development only (data in " + data.toAbsolutePath() + ").",
+            // a free port each time: a fixed one (9092) would collide with a real local broker or a second dev relay
+            broker = EmbeddedKraftKafka.builder().dataDirectory(data).build().start();
+            Files.createDirectories(BOOTSTRAP_FILE.getParent());
+            Files.writeString(BOOTSTRAP_FILE, broker.bootstrapServers() + "\n");
+            banner("Started an EMBEDDED single-node KRaft Kafka broker on " + broker.bootstrapServers(),
+                    "for development only (data in " + data.toAbsolutePath() + "; address in " + BOOTSTRAP_FILE + ").",
                     "Set RELAY_KAFKA_BOOTSTRAP_SERVERS to use a real cluster instead.");
-            broker = EmbeddedKraftKafka.builder().port(DEV_BROKER_PORT).dataDirectory(data).build().start();
             env.put("RELAY_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
         }
         RelayConfig config;
@@ -63,10 +106,8 @@ public final class DevMain {
         }
         int partitions = Integer.parseInt(env.getOrDefault("RELAY_DEV_PARTITIONS", "12"));
         ensureTopic(config.kafka().bootstrapServers(), config.kafka().topic(), partitions);
-        // dev mode only: the demo page, and a token-minting endpoint for it (off for a secret from the environment)
-        RelayNode relay = RelayNode.start(config, ConsumerFactory.kafka(), DemoEndpoints.create(env.get("RELAY_JWT_SECRET"),
-                !secretFromEnv || "true".equalsIgnoreCase(env.get("RELAY_DEMO_TOKENS")), config.kafka().bootstrapServers(),
-                config.kafka().topic()));
+        // dev mode only: the demo page and its actions (off for a secret from the environment)
+        RelayNode relay = startRelay(config, env, demoActions);
         awaitReady(relay);
 
         String secret = env.get("RELAY_JWT_SECRET");
@@ -75,13 +116,18 @@ public final class DevMain {
         System.out.println();
         System.out.println("================ Notify Relay (dev mode) is ready ================");
         System.out.println("Kafka            " + config.kafka().bootstrapServers() + "  topic " + config.kafka().topic()
-                + " (" + partitions + " partitions)");
-        System.out.println("HTTP             http://localhost:" + relay.httpPort() + "  (/health/live, /health/ready)");
+                + " (" + partitions + " partitions)" + (broker == null ? "" : "  (embedded; also in " + BOOTSTRAP_FILE + ")"));
+        System.out.println("HTTP             http://localhost:" + relay.httpPort() + "  (bound to " + config.http().host()
+                + "; /health/live, /health/ready)");
         System.out.println("WebSocket        " + wsUrl);
         System.out.println("Demo page        http://localhost:" + relay.httpPort() + DemoEndpoints.PAGE_PATH + "?lob=" + SAMPLE_LOB
                 + "  (open it in a browser: live events of a LOB)");
         System.out.println("JWT secret       " + secret + (secretFromEnv
                 ? "  (from RELAY_JWT_SECRET)" : "  (dev default; set RELAY_JWT_SECRET to choose)"));
+        if (!demoActions) {
+            System.out.println("Demo actions     off: the secret comes from RELAY_JWT_SECRET, so /demo/token and "
+                    + "/demo/publish refuse (set " + DEMO_ACTIONS + "=true to allow them)");
+        }
         System.out.println("Token for LOB    " + SAMPLE_LOB + " (valid 12 h):");
         System.out.println("  " + token);
         System.out.println();
@@ -98,6 +144,13 @@ public final class DevMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             relay.close();
             closeQuietly(brokerToStop);
+            if (brokerToStop != null) {
+                try {
+                    Files.deleteIfExists(BOOTSTRAP_FILE);
+                } catch (java.io.IOException e) {
+                    System.err.println("notify-relay dev: cannot remove " + BOOTSTRAP_FILE + ": " + e);
+                }
+            }
             System.out.println("notify-relay dev: stopped");
             stopped.countDown();
         }, "dev-shutdown"));

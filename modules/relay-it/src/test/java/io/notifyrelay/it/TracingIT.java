@@ -99,7 +99,7 @@ class TracingIT {
     }
 
     private static RelayNode startReady(Map<String, String> env, RelayTracing tracing) {
-        RelayNode node = RelayNode.start(ConfigLoader.load(new String[0], env), ConsumerFactory.kafka(), Map.of(),
+        RelayNode node = RelayNode.start(ConfigLoader.load(new String[0], env), ConsumerFactory.kafka(), Map.of(), Map.of(),
                 tracing);
         await("relay node ready").atMost(Duration.ofSeconds(60)).until(node::isReady);
         return node;

@@ -11,6 +11,7 @@ import io.notifyrelay.core.routing.SubscriptionRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.notifyrelay.websocket.internal.HttpEndpointHandlers;
 import io.notifyrelay.websocket.internal.LobSessionCounts;
 import io.notifyrelay.websocket.internal.SessionAcceptor;
 import io.notifyrelay.websocket.internal.SessionMetrics;
@@ -18,17 +19,16 @@ import io.notifyrelay.websocket.internal.SessionContext;
 import io.notifyrelay.websocket.internal.WsSession;
 import io.notifyrelay.websocket.socketio.SocketIoEndpoint;
 import io.notifyrelay.websocket.tls.ServerTls;
+import io.notifyrelay.websocket.listener.RelayListeners;
+import io.notifyrelay.websocket.listener.UpgradedConnections;
+import io.micrometer.core.instrument.Counter;
 import io.undertow.Handlers;
-import io.undertow.Undertow;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.PathHandler;
 import io.undertow.util.Headers;
-import io.undertow.util.HttpString;
-import io.undertow.util.Methods;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -56,9 +56,19 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private final Dispatcher<Subscriber> dispatcher;
     private final BooleanSupplier ready;
     private final Supplier<Map<String, Object>> readinessDetails;
-    private final Undertow undertow;
     private final SessionLimits limits;
     private final ServerTls tls;
+    private final ListenerBounds listenerBounds;
+    private final Integer managementPort;
+    private final HttpHandler clientHandler;
+    private final HttpHandler managementHandler;
+    private final SocketIoEndpoint socketIo;
+    private final UpgradedConnections upgraded = new UpgradedConnections();
+    private final MeterRegistry meterRegistry;
+    private final Map<String, Counter> refusedConnections = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile RelayListeners listeners;
+    private volatile InetSocketAddress clientAddress;
+    private volatile InetSocketAddress managementAddress;
     private volatile boolean accepting = true;
     /** One heartbeat timer for the node rather than one per session (~130 bytes of timer state each). */
     private volatile org.xnio.XnioExecutor.Key heartbeats;
@@ -74,34 +84,46 @@ public final class RelayWebSocketServer implements AutoCloseable {
         TokenVerifier webSocketVerifier = builder.bounds.bounding(builder.tokenVerifier, Integer.MAX_VALUE);
         TokenVerifier socketIoVerifier = builder.bounds.bounding(builder.tokenVerifier,
                 builder.settings.maxContactsPerSession());
+        // one count per LOB for both transports, so a LOB cannot double its share through /socket.io/
+        LobSessionCounts lobSessions = new LobSessionCounts(builder.limits.maxSessionsPerLob());
         this.acceptor = new SessionAcceptor(onClosed ->
                 new SessionContext(builder.settings, webSocketVerifier, registry, builder.partitions,
-                        builder.replayer, builder.limits, new LobSessionCounts(builder.limits.maxSessionsPerLob()),
-                        metrics, onClosed, builder.tokenLifecycle, builder.bounds));
-        Gauge.builder("relay.sessions", acceptor, a -> a.sessions().size())
-                .description("WebSocket sessions on this node").register(builder.meterRegistry);
+                        builder.replayer, builder.limits, lobSessions, metrics, onClosed, builder.tokenLifecycle,
+                        builder.bounds));
+        this.socketIo = new SocketIoEndpoint(settings, socketIoVerifier, registry, builder.partitions,
+                builder.socketIoLimits, lobSessions, upgraded, this::admit);
+        this.meterRegistry = builder.meterRegistry;
+        Gauge.builder("relay.sessions", this, RelayWebSocketServer::sessionCount)
+                .description("Sessions on this node, /v1/ws and socket.io").register(builder.meterRegistry);
         Gauge.builder("relay.subscriptions", registry, SubscriptionRegistry::lobWideSubscriptionCount).tag("kind", "lob")
                 .description("Subscriptions on this node, by kind: lob (a whole LOB) or contact (one contact)").register(builder.meterRegistry);
         Gauge.builder("relay.subscriptions", registry, SubscriptionRegistry::contactSubscriptionCount)
                 .tag("kind", "contact").description("Subscriptions on this node, by kind: lob (a whole LOB) or contact (one contact)").register(builder.meterRegistry);
+        for (String reason : java.util.List.of("max_connections", "max_pending_connections")) {
+            refusedCounter(reason); // at zero from start-up, like every documented series
+        }
         this.ready = builder.ready;
         this.readinessDetails = builder.readinessDetails;
 
+        HttpHandler webSocketHandshake = forgetUpgradeHeaders(Handlers.websocket(upgraded.counting(acceptor)));
+        HttpEndpointHandlers endpointHandlers = new HttpEndpointHandlers(limits.allowedOrigins());
         PathHandler paths = Handlers.path()
-                .addExactPath(WEBSOCKET_PATH, admission(forgetUpgradeHeaders(Handlers.websocket(acceptor))))
-                .addExactPath("/health/live", this::live)
-                .addExactPath("/health/ready", this::ready)
-                .addPrefixPath(SocketIoEndpoint.PATH, admission(
-                        new SocketIoEndpoint(settings, socketIoVerifier, registry, builder.partitions)));
-        builder.endpoints.forEach((path, endpoint) -> paths.addExactPath(path, blocking(endpoint)));
+                .addExactPath(WEBSOCKET_PATH, exchange -> {
+                    if (admit(exchange)) {
+                        webSocketHandshake.handleRequest(exchange);
+                    }
+                })
+                .addPrefixPath(SocketIoEndpoint.PATH, socketIo);
+        builder.endpoints.forEach((path, endpoint) -> paths.addExactPath(path, endpointHandlers.get(endpoint, true)));
+        builder.postEndpoints.forEach((path, endpoint) -> paths.addExactPath(path, endpointHandlers.post(endpoint)));
+        this.managementPort = builder.managementPort;
+        PathHandler management = managementPort == null ? paths : Handlers.path();
+        management.addExactPath("/health/live", this::live).addExactPath("/health/ready", this::ready);
+        builder.managementEndpoints.forEach((path, endpoint) -> management.addExactPath(path, endpointHandlers.get(endpoint, false)));
+        this.clientHandler = paths;
+        this.managementHandler = managementPort == null ? null : management;
         this.tls = builder.tls;
-        Undertow.Builder listener = Undertow.builder();
-        if (tls != null) {
-            listener.addHttpsListener(settings.port(), settings.host(), tls.sslContext());
-        } else {
-            listener.addHttpListener(settings.port(), settings.host());
-        }
-        this.undertow = listener.setHandler(paths).build();
+        this.listenerBounds = builder.listenerBounds;
     }
 
     public static Builder builder() {
@@ -109,18 +131,48 @@ public final class RelayWebSocketServer implements AutoCloseable {
     }
 
     public void start() {
-        undertow.start();
+        RelayListeners opened = RelayListeners.open();
+        try {
+            clientAddress = opened.openClientListener(settings.host(), settings.port(),
+                    tls == null ? null : tls.sslContext(), clientHandler, listenerBounds, upgraded::count,
+                    this::connectionRefused);
+            if (managementPort != null) {
+                managementAddress = opened.openManagementListener(settings.host(), managementPort, managementHandler,
+                        listenerBounds);
+            }
+        } catch (RuntimeException e) {
+            opened.close();
+            throw e;
+        }
+        listeners = opened;
         long heartbeatMs = settings.heartbeatInterval().toMillis();
-        heartbeats = undertow.getWorker().getIoThread().executeAtInterval(
+        heartbeats = opened.ioThread().executeAtInterval(
                 () -> acceptor.sessions().forEach(WsSession::heartbeatOnItsThread), heartbeatMs,
                 java.util.concurrent.TimeUnit.MILLISECONDS);
-        log.info("Relay node {} listening on {}{}", settings.nodeId(), webSocketUrl(),
-                tls == null ? "" : " (TLS: " + tls.describe() + ")");
+        log.info("Relay node {} listening on {}{}{}", settings.nodeId(), webSocketUrl(),
+                tls == null ? "" : " (TLS: " + tls.describe() + ")",
+                managementAddress == null ? "" : "; /metrics and /health on port " + managementAddress.getPort());
+    }
+
+    private void connectionRefused(String reason, int open) {
+        refusedCounter(reason).increment();
+    }
+
+    private Counter refusedCounter(String reason) {
+        return refusedConnections.computeIfAbsent(reason, r -> Counter.builder("relay.connections.refused")
+                .tag("reason", r).description("Connections refused at accept (max_connections, max_pending_connections)")
+                .register(meterRegistry));
     }
 
     /** The port actually bound: differs from the configured one when that was 0. */
     public int port() {
-        return ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+        return clientAddress.getPort();
+    }
+
+    /** The management listener's port (/metrics, /health/*), or empty when they are served on {@link #port()}. */
+    public java.util.OptionalInt managementPort() {
+        InetSocketAddress address = managementAddress;
+        return address == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(address.getPort());
     }
 
     public String webSocketUrl() {
@@ -152,8 +204,9 @@ public final class RelayWebSocketServer implements AutoCloseable {
         acceptor.sessions().forEach(WsSession::notifyRoutesChanged);
     }
 
+    /** Sessions of both transports: /v1/ws connections and socket.io (Engine.IO) sessions. */
     public int sessionCount() {
-        return acceptor.sessions().size();
+        return acceptor.sessions().size() + socketIo.sessionCount();
     }
 
     /** Stops taking new sessions; existing ones keep running until {@link #stop()}. */
@@ -171,11 +224,16 @@ public final class RelayWebSocketServer implements AutoCloseable {
         while (!acceptor.sessions().isEmpty() && System.nanoTime() < deadline) {
             LockSupport.parkNanos(10_000_000L); // sessions leave as their close handshakes finish
         }
+        socketIo.closeAll("node shutting down");
         org.xnio.XnioExecutor.Key sweep = heartbeats;
         if (sweep != null) {
             sweep.remove();
         }
-        undertow.stop();
+        RelayListeners open = listeners;
+        listeners = null;
+        if (open != null) {
+            open.close();
+        }
     }
 
     @Override
@@ -183,24 +241,26 @@ public final class RelayWebSocketServer implements AutoCloseable {
         stop();
     }
 
-    /** Refuses handshakes while stopping, when the node is full, or from an Origin not on the allow-list. */
-    private HttpHandler admission(HttpHandler next) {
-        return exchange -> {
-            if (!accepting) {
-                refuse(exchange, 503, "node is shutting down; connect to another node");
-                return;
-            }
-            if (acceptor.sessions().size() >= limits.maxSessions()) {
-                refuse(exchange, 503, "node has its maximum of " + limits.maxSessions() + " sessions");
-                return;
-            }
-            String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
-            if (origin != null && !limits.allowedOrigins().isEmpty() && !limits.allowedOrigins().contains(origin)) {
-                refuse(exchange, 403, "origin " + origin + " is not allowed (RELAY_ALLOWED_ORIGINS)");
-                return;
-            }
-            next.handleRequest(exchange);
-        };
+    /**
+     * Whether a handshake that would make a new session (of either transport) may go on; if not, it has been
+     * answered: 503 while stopping or when the node has {@code RELAY_MAX_SESSIONS} sessions, 403 for an Origin
+     * not on the allow-list.
+     */
+    private boolean admit(HttpServerExchange exchange) {
+        if (!accepting) {
+            refuse(exchange, 503, "node is shutting down; connect to another node");
+            return false;
+        }
+        if (sessionCount() >= limits.maxSessions()) {
+            refuse(exchange, 503, "node has its maximum of " + limits.maxSessions() + " sessions");
+            return false;
+        }
+        String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
+        if (origin != null && !limits.allowedOrigins().isEmpty() && !limits.allowedOrigins().contains(origin)) {
+            refuse(exchange, 403, "origin is not allowed (RELAY_ALLOWED_ORIGINS)");
+            return false;
+        }
+        return true;
     }
 
     private static void refuse(HttpServerExchange exchange, int status, String message) {
@@ -223,45 +283,6 @@ public final class RelayWebSocketServer implements AutoCloseable {
         body.put("sessions", sessionCount());
         body.putAll(readinessDetails.get());
         sendJson(exchange, isReady ? 200 : 503, body);
-    }
-
-    private HttpHandler blocking(HttpEndpoint endpoint) {
-        return exchange -> {
-            allowCrossOrigin(exchange);
-            if (exchange.isInIoThread()) {
-                exchange.dispatch(e -> respond(e, endpoint));
-                return;
-            }
-            respond(exchange, endpoint);
-        };
-    }
-
-    /**
-     * Browser clients on another origin read {@code /v1/routes} to find the nodes they need; let them,
-     * for the origins the WebSocket accepts.
-     */
-    private void allowCrossOrigin(HttpServerExchange exchange) {
-        String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
-        if (origin != null && (limits.allowedOrigins().isEmpty() || limits.allowedOrigins().contains(origin))) {
-            exchange.getResponseHeaders().put(HttpString.tryFromString("Access-Control-Allow-Origin"), origin);
-            exchange.getResponseHeaders().put(Headers.VARY, "Origin");
-        }
-    }
-
-    private static void respond(HttpServerExchange exchange, HttpEndpoint endpoint) {
-        if (!Methods.GET.equals(exchange.getRequestMethod())) {
-            exchange.setStatusCode(405);
-            exchange.endExchange();
-            return;
-        }
-        Map<String, String> query = new LinkedHashMap<>();
-        for (Map.Entry<String, Deque<String>> parameter : exchange.getQueryParameters().entrySet()) {
-            query.put(parameter.getKey(), parameter.getValue().peekFirst());
-        }
-        HttpEndpoint.Response response = endpoint.handle(query);
-        exchange.setStatusCode(response.status());
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, response.contentType());
-        exchange.getResponseSender().send(ByteBuffer.wrap(response.body()));
     }
 
     private static void sendJson(HttpServerExchange exchange, int status, Object body) {
@@ -289,6 +310,48 @@ public final class RelayWebSocketServer implements AutoCloseable {
         private BooleanSupplier ready = () -> true;
         private Supplier<Map<String, Object>> readinessDetails = Map::of;
         private final Map<String, HttpEndpoint> endpoints = new LinkedHashMap<>();
+        private final Map<String, HttpEndpoint> postEndpoints = new LinkedHashMap<>();
+        private final Map<String, HttpEndpoint> managementEndpoints = new LinkedHashMap<>();
+        private ListenerBounds listenerBounds = ListenerBounds.defaults(10_000);
+        private SocketIoLimits socketIoLimits = SocketIoLimits.defaults();
+        private Integer managementPort;
+
+        /** Header, time and connection bounds of the client listener; by default {@code ListenerBounds.defaults(10000)}. */
+        public Builder listenerBounds(ListenerBounds bounds) {
+            this.listenerBounds = Objects.requireNonNull(bounds, "bounds");
+            return this;
+        }
+
+        public Builder socketIoLimits(SocketIoLimits socketIoLimits) {
+            this.socketIoLimits = Objects.requireNonNull(socketIoLimits, "socketIoLimits");
+            return this;
+        }
+
+        /**
+         * Serves /health/* and the management endpoints on their own plain-HTTP listener on this port (0: any free
+         * one) and not on the clients' listener; null (the default) serves them beside /v1/ws.
+         */
+        public Builder managementPort(Integer port) {
+            this.managementPort = port;
+            return this;
+        }
+
+        /** A GET endpoint for operators (e.g. /metrics): on the management listener when there is one, never CORS. */
+        public Builder managementEndpoint(String path, HttpEndpoint endpoint) {
+            managementEndpoints.put(path, endpoint);
+            return this;
+        }
+
+        public Builder postEndpoints(Map<String, HttpEndpoint> more) {
+            postEndpoints.putAll(more);
+            return this;
+        }
+
+        /** A POST-only endpoint, without CORS, refusing cross-origin callers (e.g. dev mode's demo actions). */
+        public Builder postEndpoint(String path, HttpEndpoint endpoint) {
+            postEndpoints.put(path, endpoint);
+            return this;
+        }
 
         public Builder settings(WebSocketSettings settings) {
             this.settings = settings;

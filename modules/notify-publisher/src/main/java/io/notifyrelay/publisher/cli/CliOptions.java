@@ -46,7 +46,8 @@ record CliOptions(String bootstrapServers, String topic, String source, String l
                                            and must match it when given
               --file <path>                notification JSON to publish; '-' reads standard input
               --example <name>             publish a bundled example (see --list-examples)
-              --bootstrap-servers <hosts>  default: $RELAY_KAFKA_BOOTSTRAP_SERVERS, else localhost:9092
+              --bootstrap-servers <hosts>  default: $RELAY_KAFKA_BOOTSTRAP_SERVERS (./scripts/publish sets it
+                                           from .dev/bootstrap, the broker of ./scripts/dev), else localhost:9092
               --topic <topic>              default: $RELAY_TOPIC, else notify.events
               --source <uri>               ce_source, default urn:notify-api
               --traceparent <w3c>          trace to continue (sent as ce_traceparent); default: $TRACEPARENT,

@@ -48,6 +48,8 @@ final class EngineIoSession implements Subscriber {
     private static final byte[] PING_PACKET = SocketIoPackets.engine(SocketIoPackets.PING, null);
     private static final byte[] NOOP_PACKET = SocketIoPackets.engine(SocketIoPackets.NOOP, null);
     private static final byte[] CLOSE_PACKET = SocketIoPackets.engine(SocketIoPackets.CLOSE, null);
+    private static final int NORMAL_CLOSURE = 1000;
+    private static final int POLICY_VIOLATION = 1008;
     private static final AttachmentKey<EngineIoSession> POLLING_SESSION = AttachmentKey.create(EngineIoSession.class);
 
     private final String sid;
@@ -68,6 +70,12 @@ final class EngineIoSession implements Subscriber {
     private volatile boolean connected;
     private volatile SocketIoContext.EventNames eventNames = SocketIoContext.EventNames.BOTH;
     private volatile boolean awaitingPong;
+    // guarded by "this": the CONNECT's token was refused; the session ignores what follows until it closes
+    private boolean connectRefused;
+    private boolean countedUnauthenticated = true;
+    private String admittedLob; // the LOB whose per-LOB count this session holds
+    private long packetSecond;
+    private int packetsThisSecond;
     private XnioExecutor.Key pingTimer;
     private XnioExecutor.Key connectTimer;
     private XnioExecutor.Key expiryTimer;
@@ -77,6 +85,7 @@ final class EngineIoSession implements Subscriber {
         this.socketId = socketId;
         this.context = context;
         this.timerThread = timerThread;
+        context.unauthenticated().incrementAndGet();
     }
 
     String sid() {
@@ -295,6 +304,9 @@ final class EngineIoSession implements Subscriber {
 
     /** One Engine.IO packet from the client, whatever the transport. */
     void onPacket(String text) {
+        if (!admitPacket()) {
+            return;
+        }
         if (text.isEmpty()) {
             return;
         }
@@ -307,6 +319,36 @@ final class EngineIoSession implements Subscriber {
                 // noop, upgrade outside a probe, unknown: nothing to do
             }
         }
+    }
+
+    /** Counts packets per wall-clock second; past the limit the session is closed (1008 on a WebSocket). */
+    private boolean admitPacket() {
+        int limit = context.limits().maxPacketsPerSecond();
+        synchronized (this) {
+            if (closed || connectRefused) {
+                return false;
+            }
+            long second = System.nanoTime() / 1_000_000_000L;
+            if (second != packetSecond) {
+                packetSecond = second;
+                packetsThisSecond = 0;
+            }
+            if (++packetsThisSecond <= limit) {
+                return true;
+            }
+        }
+        close(POLICY_VIOLATION, "more than " + limit + " packets per second (RELAY_SOCKETIO_MAX_PACKETS_PER_SECOND)");
+        return false;
+    }
+
+    /** The session no longer counts as one without a token: it connected, or it closed. Once only. */
+    private synchronized boolean leaveUnauthenticated() {
+        if (!countedUnauthenticated) {
+            return false;
+        }
+        countedUnauthenticated = false;
+        context.unauthenticated().decrementAndGet();
+        return true;
     }
 
     private void onSocketIoPacket(String text) {
@@ -341,10 +383,24 @@ final class EngineIoSession implements Subscriber {
         try {
             verified = context.tokenVerifier().verify(token != null && token.isTextual() ? token.asText() : null);
         } catch (AuthenticationException e) {
-            send(SocketIoPackets.socket(SocketIoPackets.CONNECT_ERROR, errorJson(e.getMessage())));
-            closeLater("connect refused: " + e.getMessage());
+            refuseConnect(e.getMessage());
             return;
         }
+        boolean admitted;
+        synchronized (this) { // with close(): a count taken here is released there
+            if (closed) {
+                return;
+            }
+            admitted = context.lobSessions().tryAdmit(verified.lobId());
+            if (admitted) {
+                admittedLob = verified.lobId();
+            }
+        }
+        if (!admitted) {
+            refuseConnect("the LOB has its maximum of sessions on this node (RELAY_MAX_SESSIONS_PER_LOB); retry later");
+            return;
+        }
+        leaveUnauthenticated();
         principal = verified;
         eventNames = SocketIoContext.EventNames.parse(auth == null ? null : auth.path("events").asText(null));
         connected = true;
@@ -352,6 +408,14 @@ final class EngineIoSession implements Subscriber {
         scheduleExpiry(verified.expiresAt());
         send(SocketIoPackets.socket(SocketIoPackets.CONNECT,
                 SocketIoPackets.JSON.createObjectNode().put("sid", socketId).toString()));
+    }
+
+    private void refuseConnect(String message) {
+        synchronized (this) {
+            connectRefused = true;
+        }
+        send(SocketIoPackets.socket(SocketIoPackets.CONNECT_ERROR, errorJson(message)));
+        closeLater("connect refused: " + message);
     }
 
     private void onEvent(SocketIoPackets.Packet packet) {
@@ -473,7 +537,12 @@ final class EngineIoSession implements Subscriber {
 
     /** Ends the session: unsubscribes it, answers a waiting poll with {@code close}, closes its WebSockets. */
     void close(String reason) {
+        close(NORMAL_CLOSURE, reason);
+    }
+
+    private void close(int webSocketCloseCode, String reason) {
         WebSocketChannel ws;
+        String releaseLob;
         WebSocketChannel probing;
         HttpServerExchange poll;
         String lob;
@@ -489,7 +558,10 @@ final class EngineIoSession implements Subscriber {
             outbox.clear();
             lob = registeredLob;
             registeredLob = null;
+            releaseLob = admittedLob;
+            admittedLob = null;
         }
+        leaveUnauthenticated();
         log.debug("socket.io session {} closed: {}", sid, reason);
         cancel(pingTimer);
         cancel(connectTimer);
@@ -502,13 +574,16 @@ final class EngineIoSession implements Subscriber {
                 context.registry().unsubscribeLob(lob, this);
             }
         }
+        if (releaseLob != null) {
+            context.lobSessions().release(releaseLob);
+        }
         context.sessions().remove(sid, this);
         if (poll != null) {
             answerPoll(poll, CLOSE_PACKET, 0);
         }
         for (WebSocketChannel channel : new WebSocketChannel[] {ws, probing}) {
             if (channel != null && channel.isOpen()) {
-                WebSockets.sendClose(1000, "", channel, null);
+                WebSockets.sendClose(webSocketCloseCode, "", channel, null);
                 channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel),
                         context.settings().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
             }

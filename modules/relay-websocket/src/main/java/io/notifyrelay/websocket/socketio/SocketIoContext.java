@@ -5,20 +5,26 @@ import io.notifyrelay.core.auth.TokenVerifier;
 import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.Subscriber;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
+import io.notifyrelay.websocket.SocketIoLimits;
 import io.notifyrelay.websocket.WebSocketSettings;
+import io.notifyrelay.websocket.internal.LobSessionCounts;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What every socket.io session of a server shares, and the one encoding of each event they all send.
  *
- * @param sessions live sessions by Engine.IO sid (polling requests and upgrades find theirs here)
+ * @param sessions        live sessions by Engine.IO sid (polling requests and upgrades find theirs here)
+ * @param lobSessions     authenticated sessions per LOB, shared with /v1/ws
+ * @param unauthenticated sessions that have not completed a CONNECT with a valid token
  */
 record SocketIoContext(WebSocketSettings settings, TokenVerifier tokenVerifier,
                        SubscriptionRegistry<Subscriber> registry, PartitionView partitions,
                        ConcurrentMap<String, EngineIoSession> sessions, Duration pingInterval, Duration pingTimeout,
-                       EncodingCache cache) {
+                       EncodingCache cache, SocketIoLimits limits, LobSessionCounts lobSessions,
+                       AtomicInteger unauthenticated) {
 
     /** The event a front-end emits to register its socket for a LOB. */
     static final String REGISTER_EVENT = "REGISTER_SOCKET";

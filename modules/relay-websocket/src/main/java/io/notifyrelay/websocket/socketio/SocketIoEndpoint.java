@@ -4,7 +4,10 @@ import io.notifyrelay.core.auth.TokenVerifier;
 import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.Subscriber;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
+import io.notifyrelay.websocket.SocketIoLimits;
 import io.notifyrelay.websocket.WebSocketSettings;
+import io.notifyrelay.websocket.internal.LobSessionCounts;
+import io.notifyrelay.websocket.listener.UpgradedConnections;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -25,6 +28,8 @@ import java.util.Base64;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.xnio.IoUtils;
 import org.xnio.XnioIoThread;
 
@@ -52,13 +57,28 @@ public final class SocketIoEndpoint implements HttpHandler {
 
     private final SocketIoContext context;
     private final HttpHandler webSocketHandshake;
+    private final Predicate<HttpServerExchange> admission;
 
+    /**
+     * @param lobSessions authenticated sessions per LOB, the same counts /v1/ws sessions take
+     * @param upgraded    counts this endpoint's WebSockets as sessions, not pending connections
+     * @param admission   the node's check for a handshake that makes a new session; it answers refused ones itself
+     */
     public SocketIoEndpoint(WebSocketSettings settings, TokenVerifier tokenVerifier,
-                            SubscriptionRegistry<Subscriber> registry, PartitionView partitions) {
+                            SubscriptionRegistry<Subscriber> registry, PartitionView partitions, SocketIoLimits limits,
+                            LobSessionCounts lobSessions, UpgradedConnections upgraded,
+                            Predicate<HttpServerExchange> admission) {
         this.context = new SocketIoContext(settings, tokenVerifier, registry, partitions, new ConcurrentHashMap<>(),
-                settings.heartbeatInterval(), PING_TIMEOUT, new SocketIoContext.EncodingCache());
-        this.webSocketHandshake = new WebSocketProtocolHandshakeHandler(this::onWebSocket,
+                settings.heartbeatInterval(), PING_TIMEOUT, new SocketIoContext.EncodingCache(), limits, lobSessions,
+                new AtomicInteger());
+        this.webSocketHandshake = new WebSocketProtocolHandshakeHandler(upgraded.counting(this::onWebSocket),
                 exchange -> badRequest(exchange, 3, "Bad request"));
+        this.admission = admission;
+    }
+
+    /** Engine.IO sessions that have not completed a CONNECT with a valid token. */
+    public int unauthenticatedCount() {
+        return context.unauthenticated().get();
     }
 
     /** Live socket.io sessions on this node. */
@@ -87,6 +107,9 @@ public final class SocketIoEndpoint implements HttpHandler {
         }
         String transport = parameter(exchange, "transport");
         String sid = parameter(exchange, "sid");
+        if (sid == null && ("websocket".equals(transport) || "polling".equals(transport)) && !admitNewSession(exchange)) {
+            return;
+        }
         if ("websocket".equals(transport)) {
             if (sid != null && !context.sessions().containsKey(sid)) {
                 badRequest(exchange, 1, "Session ID unknown");
@@ -98,6 +121,25 @@ public final class SocketIoEndpoint implements HttpHandler {
         } else {
             badRequest(exchange, 0, "Transport unknown");
         }
+    }
+
+    /** A handshake that would make a new session: the node's admission, then the bound on sessions without a token. */
+    private boolean admitNewSession(HttpServerExchange exchange) {
+        if (!admission.test(exchange)) {
+            return false;
+        }
+        int waiting = context.unauthenticated().get();
+        if (waiting >= context.limits().maxUnauthenticated()) {
+            pollingHeaders(exchange);
+            exchange.setStatusCode(503);
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+            exchange.getResponseSender().send(SocketIoPackets.error(5, "node has its maximum of "
+                    + context.limits().maxUnauthenticated() + " socket.io sessions without a token "
+                    + "(RELAY_SOCKETIO_MAX_UNAUTHENTICATED); retry later"));
+            return false;
+        }
+        return true;
     }
 
     private void polling(HttpServerExchange exchange, String sid) {
