@@ -38,10 +38,13 @@ public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, 
     public record Replay(int windowPerPartition, int windowMaxBytesPerPartition, long maxRecords, Duration timeout, int concurrency) {
     }
 
-    /** @param mode "group" or "broadcast"; @param partitioner a name {@code ContactPartitioners} knows */
+    /**
+     * @param mode            "group" or "broadcast"; @param partitioner a name {@code ContactPartitioners} knows
+     * @param metadataRefresh how often added partitions are looked for
+     */
     public record Kafka(String bootstrapServers, String topic, String groupId, String groupProtocol,
                         String groupInstanceId, int maxRecordBytes, Map<String, String> properties,
-                        String mode, String partitioner) {
+                        String mode, String partitioner, Duration metadataRefresh) {
         public Kafka {
             properties = Map.copyOf(properties);
         }

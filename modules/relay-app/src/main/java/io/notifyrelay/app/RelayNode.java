@@ -98,7 +98,7 @@ public final class RelayNode implements AutoCloseable {
                 .tokenVerifier(tokenVerifier)
                 .tokenLifecycle(config.auth().tokenLifecycle())
                 .tls(config.http().tls() == null ? null : config.http().tls().load())
-                .partitions(new TopicPartitionView(topic.partitionCount(), topic.epoch(), partitioner,
+                .partitions(new TopicPartitionView(() -> partitionCount(consumerRef[0]), topic.epoch(), partitioner,
                         () -> consumerRef[0].ownedPartitions(), () -> currentRoutes(routesRef[0]), () -> selfUrl[0]))
                 .replayer((request, target) -> replayerRef[0].resume(request, target))
                 .limits(new SessionLimits(config.limits().maxSessions(), config.limits().maxSessionsPerLob(),
@@ -107,6 +107,7 @@ public final class RelayNode implements AutoCloseable {
                 .endpoint("/metrics", query -> new HttpEndpoint.Response(200, RelayMetrics.CONTENT_TYPE,
                         metrics.scrape()))
                 .readiness(() -> isReady(), this::readinessDetails)
+                .liveness(() -> consumerRef[0] == null || consumerRef[0].isAlive())
                 .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
                 .endpoints(extraEndpoints)
                 .build();
@@ -117,7 +118,7 @@ public final class RelayNode implements AutoCloseable {
 
         ConsumerSettings consumerSettings = consumerSettings(config, GroupRouteTracker.clientIdFor(advertisedUrl));
         this.routes = mode == RelayMode.GROUP
-                ? new GroupRouteTracker(consumerSettings, topic.partitionCount(), ROUTE_REFRESH,
+                ? new GroupRouteTracker(consumerSettings, this::partitionCount, ROUTE_REFRESH,
                         table -> server.routesChanged())
                 : null;
         routesRef[0] = routes;
@@ -140,7 +141,17 @@ public final class RelayNode implements AutoCloseable {
         return new ConsumerSettings(kafka.bootstrapServers(), kafka.topic(), kafka.groupId(),
                 GroupProtocol.valueOf(kafka.groupProtocol().toUpperCase(Locale.ROOT)), kafka.groupInstanceId(),
                 Duration.ofMillis(500), kafka.properties(), RelayMode.valueOf(kafka.mode().toUpperCase(Locale.ROOT)),
-                clientId);
+                clientId, kafka.metadataRefresh());
+    }
+
+    /** The topic's partition count now: what the consumer last saw, never less than at start-up. */
+    int partitionCount() {
+        return partitionCount(consumer);
+    }
+
+    private int partitionCount(RelayConsumer relayConsumer) {
+        return relayConsumer == null ? topic.partitionCount() : Math.max(topic.partitionCount(),
+                relayConsumer.partitionCount());
     }
 
     private static RouteTable currentRoutes(GroupRouteTracker tracker) {
@@ -228,7 +239,7 @@ public final class RelayNode implements AutoCloseable {
         Map<Integer, String> owners = new LinkedHashMap<>();
         RouteTable table = currentRoutes(routes);
         Set<Integer> owned = consumer.ownedPartitions();
-        for (int partition = 0; partition < topic.partitionCount(); partition++) {
+        for (int partition = 0, count = partitionCount(); partition < count; partition++) {
             if (mode == RelayMode.BROADCAST) {
                 owners.put(partition, RoutesEndpoint.ANY);
             } else if (owned.contains(partition)) {
@@ -290,7 +301,7 @@ public final class RelayNode implements AutoCloseable {
         while (System.nanoTime() < deadline - Duration.ofSeconds(1).toNanos()) {
             RouteTable table = routes.current();
             boolean allMoved = true;
-            for (int partition = 0; partition < topic.partitionCount(); partition++) {
+            for (int partition = 0, count = partitionCount(); partition < count; partition++) {
                 String owner = table.ownerOf(partition).orElse(null);
                 if (owner == null || owner.equals(advertisedUrl)) {
                     allMoved = false;
@@ -335,6 +346,14 @@ public final class RelayNode implements AutoCloseable {
         @Override
         public void onAssigned(Set<Integer> added, Set<Integer> nowOwned) {
             server.partitionsAssigned(added);
+            if (routes != null) {
+                routes.refreshSoon();
+            }
+        }
+
+        @Override
+        public void onPartitionCountChanged(int previous, int now) {
+            server.partitionCountChanged(previous);
             if (routes != null) {
                 routes.refreshSoon();
             }

@@ -55,6 +55,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private final SessionAcceptor acceptor;
     private final Dispatcher<Subscriber> dispatcher;
     private final BooleanSupplier ready;
+    private final BooleanSupplier alive;
     private final Supplier<Map<String, Object>> readinessDetails;
     private final Undertow undertow;
     private final SessionLimits limits;
@@ -80,6 +81,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
         Gauge.builder("relay.subscriptions", registry, SubscriptionRegistry::contactSubscriptionCount)
                 .tag("kind", "contact").description("Subscriptions to one contact").register(builder.meterRegistry);
         this.ready = builder.ready;
+        this.alive = builder.alive;
         this.readinessDetails = builder.readinessDetails;
 
         PathHandler paths = Handlers.path()
@@ -140,6 +142,11 @@ public final class RelayWebSocketServer implements AutoCloseable {
 
     public void partitionsAssigned(Set<Integer> assigned) {
         acceptor.sessions().forEach(session -> session.notifyAssigned(Set.copyOf(assigned)));
+    }
+
+    /** The topic has more partitions than {@code previous}: contacts placed elsewhere now are told where. */
+    public void partitionCountChanged(int previous) {
+        acceptor.sessions().forEach(session -> session.notifyPartitionCountChanged(previous));
     }
 
     /** New owners are known: sessions waiting for them get their {@code moved} frames. */
@@ -207,7 +214,8 @@ public final class RelayWebSocketServer implements AutoCloseable {
     }
 
     private void live(HttpServerExchange exchange) {
-        sendJson(exchange, 200, Map.of("status", "UP", "node", settings.nodeId()));
+        boolean isAlive = alive.getAsBoolean();
+        sendJson(exchange, isAlive ? 200 : 503, Map.of("status", isAlive ? "UP" : "DOWN", "node", settings.nodeId()));
     }
 
     private void ready(HttpServerExchange exchange) {
@@ -281,6 +289,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
         private TokenLifecycle tokenLifecycle = TokenLifecycle.DEFAULTS;
         private ServerTls tls;
         private BooleanSupplier ready = () -> true;
+        private BooleanSupplier alive = () -> true;
         private Supplier<Map<String, Object>> readinessDetails = Map::of;
         private final Map<String, HttpEndpoint> endpoints = new LinkedHashMap<>();
 
@@ -332,6 +341,12 @@ public final class RelayWebSocketServer implements AutoCloseable {
         public Builder readiness(BooleanSupplier ready, Supplier<Map<String, Object>> details) {
             this.ready = ready;
             this.readinessDetails = details;
+            return this;
+        }
+
+        /** What {@code /health/live} answers: false (503) tells the orchestrator to restart the node. */
+        public Builder liveness(BooleanSupplier alive) {
+            this.alive = Objects.requireNonNull(alive, "alive");
             return this;
         }
 

@@ -116,11 +116,21 @@ public final class ServerFrames {
      */
     public static String subscribed(Collection<String> contacts, Collection<Integer> partitions, Boolean recovered,
                                     String reason) {
+        return subscribed(contacts, partitions, recovered, reason, null);
+    }
+
+    /** @param unrecovered when {@code recovered} is false, the partitions that may have a gap; null if unknown */
+    public static String subscribed(Collection<String> contacts, Collection<Integer> partitions, Boolean recovered,
+                                    String reason, Collection<Integer> unrecovered) {
         ObjectNode frame = frame("subscribed");
         if (recovered != null) {
             frame.put("recovered", recovered.booleanValue());
             if (reason != null) {
                 frame.put("reason", reason);
+            }
+            if (!recovered && unrecovered != null) {
+                ArrayNode gaps = frame.putArray("unrecovered");
+                unrecovered.forEach(gaps::add);
             }
         }
         frame.put("lobWide", contacts == null);
