@@ -146,7 +146,8 @@ public final class ConfigLoader {
         RelayConfig.Kafka kafka = new RelayConfig.Kafka(bootstrap, nonBlank(ConfigOption.TOPIC),
                 nonBlank(ConfigOption.GROUP_ID), groupProtocol, string(ConfigOption.GROUP_INSTANCE_ID),
                 positiveInt(ConfigOption.MAX_RECORD_BYTES), kafkaProperties, mode, partitioner,
-                boundedDuration(ConfigOption.METADATA_REFRESH, Duration.ofSeconds(1), Duration.ofMinutes(5)));
+                boundedDuration(ConfigOption.METADATA_REFRESH, Duration.ofSeconds(1), Duration.ofMinutes(5)),
+                boundedDuration(ConfigOption.KAFKA_UNREACHABLE_AFTER, Duration.ofSeconds(2), Duration.ofMinutes(5)));
 
         int port = integer(ConfigOption.HTTP_PORT);
         if (port < 0 || port > 65535) {

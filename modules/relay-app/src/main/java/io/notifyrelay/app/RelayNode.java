@@ -12,6 +12,7 @@ import io.notifyrelay.kafka.ConsumerSettings;
 import io.notifyrelay.kafka.GroupProtocol;
 import io.notifyrelay.kafka.DeadLetterQueue;
 import io.notifyrelay.kafka.GroupRouteTracker;
+import io.notifyrelay.kafka.KafkaLinkProbe;
 import io.notifyrelay.websocket.SessionLimits;
 import io.notifyrelay.kafka.KafkaReplayer;
 import io.notifyrelay.kafka.ReplayReader;
@@ -56,6 +57,8 @@ public final class RelayNode implements AutoCloseable {
     private final String advertisedUrl;
     private final RelayConsumer consumer;
     private final GroupRouteTracker routes;
+    private final KafkaLinkProbe linkProbe;
+    private final KafkaLinkWatch linkWatch;
     /** Filled and read on the consumer thread only. */
     private final RecentEvents recentEvents;
     private final ReplayReader replayReader;
@@ -122,6 +125,9 @@ public final class RelayNode implements AutoCloseable {
                         table -> server.routesChanged())
                 : null;
         routesRef[0] = routes;
+        this.linkProbe = new KafkaLinkProbe(consumerSettings, Duration.ofSeconds(1));
+        this.linkWatch = new KafkaLinkWatch(kafka.unreachableAfter(), this::sinceKafkaAnswered, this::peerUrls,
+                server::kafkaLinkChanged, metrics.registry());
         EnvelopeDecoder decoder = new EnvelopeDecoder(topic.epoch(), kafka.maxRecordBytes(), config.records().strict());
         this.deadLetters = config.records().deadLetterTopic() == null ? null
                 : DeadLetterQueue.open(consumerSettings, config.records().deadLetterTopic(), config.nodeId(),
@@ -177,6 +183,8 @@ public final class RelayNode implements AutoCloseable {
         if (node.routes != null) {
             node.routes.start();
         }
+        node.linkProbe.start();
+        node.linkWatch.start();
         log.info("Relay node {} at {} consuming '{}' ({} partitions, epoch {}) in {} mode as group '{}' ({} protocol, "
                         + "{} partitioner)", config.nodeId(), node.advertisedUrl, node.topic.name(),
                 node.topic.partitionCount(), node.topic.epoch(), node.mode.name().toLowerCase(Locale.ROOT),
@@ -214,8 +222,32 @@ public final class RelayNode implements AutoCloseable {
                 + ("0.0.0.0".equals(config.http().host()) ? "localhost" : config.http().host()) + ':' + server.port();
     }
 
+    /**
+     * Ready while the consumer runs, Kafka answers, and the node owns its share: a group member that owns
+     * nothing while there are no more members than partitions is waiting for its assignment.
+     */
     public boolean isReady() {
-        return consumer != null && consumer.isReady() && !stopped.get();
+        return consumer != null && consumer.isReady() && !stopped.get() && linkWatch.reachable()
+                && !assignmentPending();
+    }
+
+    private boolean assignmentPending() {
+        return routes != null && consumer.ownedPartitions().isEmpty() && routes.members() > 0
+                && routes.members() <= partitionCount();
+    }
+
+    /** The longest any Kafka probe has gone without an answer. */
+    private Duration sinceKafkaAnswered() {
+        Duration topic = linkProbe.sinceLastHealthy();
+        Duration group = routes == null ? Duration.ZERO : routes.sinceLastAnswer();
+        return topic.compareTo(group) >= 0 ? topic : group;
+    }
+
+    /** The other nodes this node knows of: the owners in its last route table. */
+    private Set<String> peerUrls() {
+        Set<String> peers = new TreeSet<>(currentRoutes(routes).owners().values());
+        peers.remove(advertisedUrl);
+        return peers;
     }
 
     public TopicMetadata topic() {
@@ -242,7 +274,8 @@ public final class RelayNode implements AutoCloseable {
         for (int partition = 0, count = partitionCount(); partition < count; partition++) {
             if (mode == RelayMode.BROADCAST) {
                 owners.put(partition, RoutesEndpoint.ANY);
-            } else if (owned.contains(partition)) {
+            } else if (owned.contains(partition) && linkWatch.reachable()) {
+                // a node cut off from Kafka does not name itself: its partitions move once the group notices
                 owners.put(partition, advertisedUrl);
             } else {
                 owners.put(partition, table.ownerOf(partition).filter(url -> !url.equals(advertisedUrl)).orElse(null));
@@ -254,6 +287,7 @@ public final class RelayNode implements AutoCloseable {
     private Map<String, Object> readinessDetails() {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("consumer", consumer == null ? "CREATED" : consumer.state().name());
+        details.put("kafka", linkWatch == null || linkWatch.reachable() ? "reachable" : "unreachable");
         details.put("partitions", consumer == null ? Set.of() : new TreeSet<>(consumer.ownedPartitions()));
         details.put("eventsConsumed", eventsConsumed.get());
         details.put("eventsDelivered", eventsDelivered.get());
@@ -275,6 +309,8 @@ public final class RelayNode implements AutoCloseable {
         long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
         log.info("Relay node {} stopping", config.nodeId());
         server.stopAccepting();
+        linkWatch.close();
+        linkProbe.close();
         consumer.close(config.shutdownTimeout());
         if (routes != null) {
             if (server.sessionCount() > 0 && otherNodesExist()) {

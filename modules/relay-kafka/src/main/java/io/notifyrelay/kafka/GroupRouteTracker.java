@@ -36,8 +36,9 @@ public final class GroupRouteTracker implements AutoCloseable {
     private final String groupId;
     private final String topic;
     private final java.util.function.IntSupplier partitionCount;
-    /** When the coordinator last answered a describe; 0 before the first answer. */
-    private volatile long lastAnswerNanos;
+    /** When the coordinator last answered a describe; start-up until the first answer. */
+    private volatile long lastAnswerNanos = System.nanoTime();
+    private volatile int members;
     private final Duration interval;
     private final Consumer<RouteTable> listener;
     private final ScheduledExecutorService scheduler;
@@ -90,9 +91,14 @@ public final class GroupRouteTracker implements AutoCloseable {
         return current;
     }
 
-    /** {@link System#nanoTime()} of the group coordinator's last answer, or 0 if it never answered. */
-    public long lastAnswerNanos() {
-        return lastAnswerNanos;
+    /** Time since the group coordinator last answered (or since start-up). */
+    public Duration sinceLastAnswer() {
+        return Duration.ofNanos(System.nanoTime() - lastAnswerNanos);
+    }
+
+    /** Members of the group at the last answer. */
+    public int members() {
+        return members;
     }
 
     private void refresh() {
@@ -100,6 +106,7 @@ public final class GroupRouteTracker implements AutoCloseable {
             ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(groupId)).all()
                     .get(10, TimeUnit.SECONDS).get(groupId);
             lastAnswerNanos = System.nanoTime();
+            members = group.members().size();
             int partitions = partitionCount.getAsInt();
             Map<Integer, String> owners = new HashMap<>();
             for (MemberDescription member : group.members()) {

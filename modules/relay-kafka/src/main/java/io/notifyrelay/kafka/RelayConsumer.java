@@ -87,11 +87,11 @@ public final class RelayConsumer implements AutoCloseable {
 
     /**
      * Group session timeout (classic protocol): how long the coordinator waits for a silent member before
-     * its partitions move. Kafka's 45 s default stalled a crashed node's partitions for that long; 8 s
-     * still rides out a GC pause or a broker's leader election.
+     * its partitions move. Kafka's 45 s default stalled a crashed node's partitions for that long; 6 s is
+     * the broker's smallest allowed ({@code group.min.session.timeout.ms}) and rides out a young GC pause.
      */
-    public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(8);
-    /** Heartbeats to the coordinator: a quarter of the session timeout, so three may be missed. */
+    public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
+    /** Heartbeats to the coordinator: a third of the session timeout, so two may be lost. */
     public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
 
     /** The consumer configuration the loop runs with: relay defaults, then pass-through properties, then what the relay needs. */
@@ -313,7 +313,7 @@ public final class RelayConsumer implements AutoCloseable {
             for (int partition = 0; partition < partitionCount; partition++) {
                 all.add(new TopicPartition(settings.topic(), partition));
             }
-            Map<TopicPartition, OffsetAndMetadata> committed = kafka.committed(all, Duration.ofSeconds(5));
+            Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(kafka, all);
             boolean groupHasHistory = committed.values().stream().anyMatch(java.util.Objects::nonNull);
             if (!groupHasHistory) {
                 return;
@@ -327,6 +327,20 @@ public final class RelayConsumer implements AutoCloseable {
         } catch (RuntimeException e) {
             // left to auto.offset.reset; logged so a skipped start is visible
             log.warn("Could not read committed offsets of {}: {}", partitionsOf(assigned), e.toString());
+        }
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> committedOffsets(Consumer<byte[], byte[]> kafka,
+                                                                    Set<TopicPartition> partitions) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return kafka.committed(partitions, Duration.ofSeconds(5));
+            } catch (WakeupException e) {
+                // a loop task was submitted meanwhile; it runs after the rebalance, ask again
+                if (attempt >= 3 || isStopping()) {
+                    throw e;
+                }
+            }
         }
     }
 

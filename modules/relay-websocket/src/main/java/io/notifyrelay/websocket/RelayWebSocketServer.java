@@ -61,6 +61,8 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private final SessionLimits limits;
     private final ServerTls tls;
     private volatile boolean accepting = true;
+    /** While this node cannot reach Kafka and another node can, new sessions are sent there. */
+    private volatile boolean sendingElsewhere;
     /** One heartbeat timer for the node rather than one per session (~130 bytes of timer state each). */
     private volatile org.xnio.XnioExecutor.Key heartbeats;
 
@@ -149,6 +151,22 @@ public final class RelayWebSocketServer implements AutoCloseable {
         acceptor.sessions().forEach(session -> session.notifyPartitionCountChanged(previous));
     }
 
+    /**
+     * This node lost (or regained) Kafka. Sessions get a {@code status} frame; with {@code sendElsewhere}
+     * (another node is ready) they are closed with {@link CloseCodes#KAFKA_UNREACHABLE} and new ones refused,
+     * so clients reconnect to a node that can serve them, from their cursors.
+     */
+    public void kafkaLinkChanged(boolean reachable, boolean sendElsewhere) {
+        sendingElsewhere = !reachable && sendElsewhere;
+        for (WsSession session : acceptor.sessions()) {
+            session.notifyKafkaStatus(reachable);
+            if (sendingElsewhere) {
+                session.onIoThread(() -> session.close(CloseCodes.KAFKA_UNREACHABLE,
+                        "this node cannot reach Kafka; reconnect to another node"));
+            }
+        }
+    }
+
     /** New owners are known: sessions waiting for them get their {@code moved} frames. */
     public void routesChanged() {
         acceptor.sessions().forEach(WsSession::notifyRoutesChanged);
@@ -190,6 +208,10 @@ public final class RelayWebSocketServer implements AutoCloseable {
         return exchange -> {
             if (!accepting) {
                 refuse(exchange, 503, "node is shutting down; connect to another node");
+                return;
+            }
+            if (sendingElsewhere) {
+                refuse(exchange, 503, "node cannot reach Kafka; connect to another node");
                 return;
             }
             if (acceptor.sessions().size() >= limits.maxSessions()) {

@@ -178,6 +178,15 @@ public final class ServerFrames {
         return frame.toString();
     }
 
+    /**
+     * Whether this node reaches Kafka: {@code unreachable} means events for the session are delayed (nothing is
+     * lost: they are delivered, or resumed from the cursor, once the node or another one reads them again).
+     */
+    public static String status(boolean kafkaReachable) {
+        return kafkaReachable ? "{\"type\":\"status\",\"kafka\":\"ok\"}"
+                : "{\"type\":\"status\",\"kafka\":\"unreachable\"}";
+    }
+
     public static String pong() {
         return "{\"type\":\"pong\"}";
     }

@@ -664,6 +664,15 @@ public final class WsSession implements Subscriber {
         onIoThread(() -> partitionsAssigned(assigned));
     }
 
+    /** Tells the client whether this node reaches Kafka; once authenticated, nothing before. */
+    public void notifyKafkaStatus(boolean reachable) {
+        onIoThread(() -> {
+            if (principal != null) {
+                sendControl(ServerFrames.status(reachable));
+            }
+        });
+    }
+
     public void notifyPartitionCountChanged(int previous) {
         onIoThread(() -> partitionCountChanged(previous));
     }
