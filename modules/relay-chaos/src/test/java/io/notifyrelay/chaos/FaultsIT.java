@@ -133,8 +133,11 @@ class FaultsIT {
         java.util.concurrent.ScheduledExecutorService heal = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try (TcpForwarder link = new TcpForwarder(shared.cuttableAdvertisedPort(), shared.cuttableListenerPort())) {
             String cutBootstrap = "127.0.0.1:" + shared.cuttableAdvertisedPort();
+            RawSession[] observer = new RawSession[1];
             ChaosReport report = run("cut", node -> node == 1 ? Map.of("RELAY_KAFKA_BOOTSTRAP_SERVERS", cutBootstrap)
                     : Map.of(), 2, at -> {
+                // what the protocol says, seen by a bare WebSocket session on the node about to be cut off
+                observer[0] = RawSession.open(cluster.relays().get(0).webSocketUrl(), LOB);
                 link.freeze();
                 note("cut-1's link to Kafka frozen");
                 heal.schedule(() -> {
@@ -143,6 +146,9 @@ class FaultsIT {
                 }, 20, TimeUnit.SECONDS);
             });
             assertClean(report, "one node cut off from Kafka for 20 s", RECOVERY_BOUND);
+            assertTrue(observer[0].frames.stream().anyMatch(f -> f.contains("\"type\":\"status\"")
+                    && f.contains("\"kafka\":\"unreachable\"")), "status frame: " + observer[0].frames);
+            assertEquals(4503, observer[0].closeCode.get(5, TimeUnit.SECONDS), "close code of the cut-off node");
         } finally {
             heal.shutdownNow();
         }
@@ -260,6 +266,45 @@ class FaultsIT {
 
     private static long events() {
         return RATE * PRODUCE_FOR.toSeconds();
+    }
+
+    /** A bare WebSocket session, LOB-wide, that records every text frame and the close code. */
+    private static final class RawSession implements java.net.http.WebSocket.Listener {
+        final List<String> frames = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.concurrent.CompletableFuture<Integer> closeCode = new java.util.concurrent.CompletableFuture<>();
+        private final StringBuilder partial = new StringBuilder();
+
+        static RawSession open(String url, String lob) throws Exception {
+            RawSession session = new RawSession();
+            java.net.http.WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(java.net.URI.create(url), session).get(10, TimeUnit.SECONDS);
+            ws.sendText("{\"type\":\"auth\",\"token\":\"" + TestTokens.hs256(ChaosCluster.SECRET).lob(lob)
+                    .expiresIn(Duration.ofHours(1)).sign() + "\"}", true).get(5, TimeUnit.SECONDS);
+            ws.sendText("{\"type\":\"subscribe\"}", true).get(5, TimeUnit.SECONDS);
+            return session;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                frames.add(partial.toString());
+                partial.setLength(0);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket ws, int statusCode, String reason) {
+            closeCode.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(java.net.http.WebSocket ws, Throwable error) {
+            closeCode.completeExceptionally(error);
+        }
     }
 
     @FunctionalInterface
