@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.notifyrelay.client.NotifyRelayClient;
 import io.notifyrelay.publisher.NotifyPublisher;
 import io.notifyrelay.testkit.TestTokens;
 import java.net.http.HttpClient;
@@ -190,12 +189,7 @@ class FaultsIT {
         List<String> seeds = relays.stream().map(ChaosCluster.Relay::webSocketUrl).toList();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         for (ChaosClient chaosClient : clients) {
-            TestTokens.TokenSpec token = TestTokens.hs256(ChaosCluster.SECRET).lob(LOB).expiresIn(Duration.ofHours(1));
-            TestTokens.TokenSpec scoped = chaosClient.lobWide() ? token : token.contacts(List.copyOf(chaosClient.contacts));
-            NotifyRelayClient.Builder builder = NotifyRelayClient.builder().name(chaosClient.name).seeds(seeds)
-                    .httpClient(http).tokenProvider(scoped::sign).onEvent(chaosClient::onEvent);
-            chaosClient.client = (chaosClient.lobWide() ? builder.lobWide() : builder.contacts(chaosClient.contacts))
-                    .start();
+            chaosClient.start(seeds, http, Duration.ofHours(1));
         }
         for (ChaosClient chaosClient : clients) {
             assertTrue(chaosClient.client.awaitLive(Duration.ofSeconds(60)), chaosClient.name + " live");

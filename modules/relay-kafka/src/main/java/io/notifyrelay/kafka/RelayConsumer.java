@@ -332,11 +332,18 @@ public final class RelayConsumer implements AutoCloseable {
 
     private Map<TopicPartition, OffsetAndMetadata> committedOffsets(Consumer<byte[], byte[]> kafka,
                                                                     Set<TopicPartition> partitions) {
+        return despiteWakeups(() -> kafka.committed(partitions, Duration.ofSeconds(5)));
+    }
+
+    /**
+     * Runs a blocking consumer call on the loop thread, again if a {@link #runOnLoop} wakeup interrupted it:
+     * the task that woke the consumer runs next anyway, so the wakeup is spent.
+     */
+    private <T> T despiteWakeups(java.util.function.Supplier<T> call) {
         for (int attempt = 0; ; attempt++) {
             try {
-                return kafka.committed(partitions, Duration.ofSeconds(5));
+                return call.get();
             } catch (WakeupException e) {
-                // a loop task was submitted meanwhile; it runs after the rebalance, ask again
                 if (attempt >= 3 || isStopping()) {
                     throw e;
                 }
@@ -357,16 +364,7 @@ public final class RelayConsumer implements AutoCloseable {
             @Override
             public long position(int partition) {
                 TopicPartition topicPartition = new TopicPartition(settings.topic(), partition);
-                for (int attempt = 0; ; attempt++) {
-                    try {
-                        return kafka.position(topicPartition, Duration.ofSeconds(5));
-                    } catch (WakeupException e) {
-                        // another task was submitted meanwhile; its wakeup is spent, ask again
-                        if (attempt >= 3 || isStopping()) {
-                            throw e;
-                        }
-                    }
-                }
+                return despiteWakeups(() -> kafka.position(topicPartition, Duration.ofSeconds(5)));
             }
 
             @Override
