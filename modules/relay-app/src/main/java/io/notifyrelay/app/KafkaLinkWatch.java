@@ -36,7 +36,7 @@ final class KafkaLinkWatch implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final ScheduledExecutorService scheduler;
     private volatile boolean reachable = true;
-    private boolean peerReadyTold;
+    private volatile boolean peerReadyTold;
 
     /**
      * @param sinceLastAnswer the longest any probe has gone without an answer
@@ -67,6 +67,11 @@ final class KafkaLinkWatch implements AutoCloseable {
 
     boolean reachable() {
         return reachable;
+    }
+
+    /** Cut off from Kafka while another node is ready: clients should be served there, routes asked there. */
+    boolean sendingElsewhere() {
+        return !reachable && peerReadyTold;
     }
 
     private void check() {

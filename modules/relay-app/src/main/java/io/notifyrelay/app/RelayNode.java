@@ -231,6 +231,11 @@ public final class RelayNode implements AutoCloseable {
                 && !assignmentPending();
     }
 
+    /** Cut off from Kafka while another node is ready: its own view of the group is stale. */
+    boolean sendsClientsElsewhere() {
+        return linkWatch.sendingElsewhere();
+    }
+
     private boolean assignmentPending() {
         return routes != null && consumer.ownedPartitions().isEmpty() && routes.members() > 0
                 && routes.members() <= partitionCount();

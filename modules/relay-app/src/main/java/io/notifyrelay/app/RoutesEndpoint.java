@@ -22,6 +22,10 @@ final class RoutesEndpoint {
     }
 
     static HttpEndpoint.Response respond(Map<String, String> query, RelayNode node) {
+        if (node.sendsClientsElsewhere()) {
+            // its route table is as old as its last answer from Kafka: clients must ask a node that is served
+            return HttpEndpoint.Response.json(503, "{\"error\":\"this node cannot reach Kafka; ask another node\"}");
+        }
         Map<Integer, String> owners = node.owners();
         ObjectNode body = JSON.createObjectNode();
         body.put("topic", node.topic().name());
