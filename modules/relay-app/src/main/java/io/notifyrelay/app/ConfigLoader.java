@@ -146,7 +146,9 @@ public final class ConfigLoader {
         }
         RelayConfig.Kafka kafka = new RelayConfig.Kafka(bootstrap, nonBlank(ConfigOption.TOPIC),
                 nonBlank(ConfigOption.GROUP_ID), groupProtocol, string(ConfigOption.GROUP_INSTANCE_ID),
-                positiveInt(ConfigOption.MAX_RECORD_BYTES), kafkaProperties, mode, partitioner);
+                positiveInt(ConfigOption.MAX_RECORD_BYTES), kafkaProperties, mode, partitioner,
+                boundedDuration(ConfigOption.METADATA_REFRESH, Duration.ofSeconds(1), Duration.ofMinutes(5)),
+                boundedDuration(ConfigOption.KAFKA_UNREACHABLE_AFTER, Duration.ofSeconds(2), Duration.ofMinutes(5)));
 
         int port = integer(ConfigOption.HTTP_PORT);
         if (port < 0 || port > 65535) {
@@ -328,6 +330,15 @@ public final class ConfigLoader {
             problems.add(option.envName() + " must be a duration like 500ms, 10s, 2m or PT10S, got '" + value + "'");
             return Duration.ZERO;
         }
+    }
+
+    private Duration boundedDuration(ConfigOption option, Duration min, Duration max) {
+        Duration value = duration(option);
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            problems.add(option.envName() + " must be between " + min.toSeconds() + "s and " + max.toMinutes()
+                    + "m, got '" + string(option) + "'");
+        }
+        return value;
     }
 
     private Duration positiveDuration(ConfigOption option) {

@@ -50,10 +50,14 @@ public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, 
                          int concurrency, int maxQueuedPerSession, int maxQueuedPerLob) {
     }
 
-    /** @param mode "group" or "broadcast"; @param partitioner a name {@code ContactPartitioners} knows */
+    /**
+     * @param mode            "group" or "broadcast"; @param partitioner a name {@code ContactPartitioners} knows
+     * @param metadataRefresh how often added partitions are looked for
+     * @param unreachableAfter how long without an answer from Kafka before the node turns not-ready
+     */
     public record Kafka(String bootstrapServers, String topic, String groupId, String groupProtocol,
                         String groupInstanceId, int maxRecordBytes, Map<String, String> properties,
-                        String mode, String partitioner) {
+                        String mode, String partitioner, Duration metadataRefresh, Duration unreachableAfter) {
         public Kafka {
             properties = Map.copyOf(properties);
         }
