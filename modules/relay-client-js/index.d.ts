@@ -125,7 +125,8 @@ export type Notification = ConnectionNotification | IssuanceNotification | Verif
  * - `offline`: no relay node reachable (still retrying, `retrying: true`), or stopped for good
  *   (`close()`, a token the relay rejects and no way to refresh it: `retrying: false`).
  */
-export type Status = 'connecting' | 'live' | 'recovering' | 'offline';
+/** `stalled`: subscribed, but a relay node serving the client cannot reach Kafka; events are delayed, not lost. */
+export type Status = 'connecting' | 'live' | 'stalled' | 'recovering' | 'offline';
 export declare const STATUSES: readonly Status[];
 
 export interface StatusChange {
@@ -218,6 +219,8 @@ export interface ClientOptions {
   dedupeSize?: number;
   /** Time for a connection to be accepted and answer; default 10000 ms. */
   connectTimeoutMs?: number;
+  /** Time from `welcome` to `subscribed` (a resume replays meanwhile); default 45000 ms, above the relay's 30 s replay timeout. */
+  subscribeTimeoutMs?: number;
   /** Timeout of GET /v1/routes; default 5000 ms. */
   requestTimeoutMs?: number;
   /** Random source for the backoff jitter (tests). */

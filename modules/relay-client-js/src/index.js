@@ -16,7 +16,7 @@ export const STATES = Object.freeze({
     'presentation-requested']),
 });
 
-export const STATUSES = Object.freeze(['connecting', 'live', 'recovering', 'offline']);
+export const STATUSES = Object.freeze(['connecting', 'live', 'stalled', 'recovering', 'offline']);
 
 export const WEBSOCKET_PATH = '/v1/ws';
 
@@ -25,6 +25,8 @@ const CLOSE_TOO_BIG = 1009;
 const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_FORBIDDEN = 4403;
 const CLOSE_TOO_SLOW = 4429;
+/** The node cannot reach Kafka and another node can: reconnect elsewhere at once. */
+const CLOSE_KAFKA_UNREACHABLE = 4503;
 /** Used by the client itself when it gives up on a connection (no answer in time). */
 const CLOSE_CLIENT_TIMEOUT = 4000;
 const ANY_NODE = 'any';
@@ -32,6 +34,8 @@ const ANY_NODE = 'any';
 const DEFAULTS = Object.freeze({
   backoff: Object.freeze({ initialMs: 500, maxMs: 30_000, factor: 2 }),
   connectTimeoutMs: 10_000,
+  // a resume may read Kafka for RELAY_REPLAY_TIMEOUT (30 s by default) and wait its turn first: give up later
+  subscribeTimeoutMs: 45_000,
   requestTimeoutMs: 5_000,
   dedupeSize: 10_000,
   maxAuthFailures: 3,
@@ -378,6 +382,7 @@ export class NotifyRelayClient {
     this._backoff = { ...DEFAULTS.backoff, ...(options.backoff ?? {}) };
     this._random = options.random ?? Math.random;
     this._connectTimeoutMs = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
+    this._subscribeTimeoutMs = options.subscribeTimeoutMs ?? DEFAULTS.subscribeTimeoutMs;
     this._requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this._since = options.since ?? null;
     /**
@@ -1128,6 +1133,7 @@ export class NotifyRelayClient {
     conn.sent.clear();
     conn.acked.clear();
     conn.lobWideAcked = false;
+    conn.kafkaUnreachable = false;
     conn.queue = [];
     conn.awaiting = null;
     let ws;
@@ -1214,6 +1220,11 @@ export class NotifyRelayClient {
       case 'moved':
         this._onMoved(conn, frame);
         break;
+      case 'status':
+        // the node cannot reach Kafka (events are delayed, not lost) or can again
+        conn.kafkaUnreachable = frame.kafka === 'unreachable';
+        this._updateStatus();
+        break;
       case 'token_expiring':
         // the relay warns before it closes the session (4401); the same token would only be refused
         if (frame.expiresAt && this._claims?.exp && Date.parse(frame.expiresAt) < this._claims.exp * 1000) {
@@ -1236,6 +1247,14 @@ export class NotifyRelayClient {
   _onWelcome(conn, frame) {
     conn.welcome = frame;
     conn.phase = 'subscribing';
+    // the node answered; from here a resume may replay for a while before `subscribed`
+    conn.clearTimer('connect');
+    const ws = conn.ws;
+    conn.timers.connect = setTimeout(() => {
+      if (conn.ws === ws && conn.phase !== 'live') {
+        this._abandon(conn, ws, 'not subscribed within ' + this._subscribeTimeoutMs + ' ms');
+      }
+    }, this._subscribeTimeoutMs);
     this._authFailures = 0;
     const heartbeatMs = Number(frame.heartbeatMs) > 0 ? Number(frame.heartbeatMs) : 25_000;
     const pingEvery = Math.max(1_000, Math.min(heartbeatMs / 2, 15_000));
@@ -1280,7 +1299,9 @@ export class NotifyRelayClient {
       partitions.forEach((p) => conn.partitions.add(p));
     }
     if (resume && frame.recovered === false) {
-      this._gap(conn, resume.partitions, frame.reason ?? 'the relay could not replay from the cursors');
+      // the node names the partitions that may have a gap; older nodes do not: then all of them
+      const gaps = Array.isArray(frame.unrecovered) ? frame.unrecovered.filter(Number.isInteger) : resume.partitions;
+      this._gap(conn, gaps, frame.reason ?? 'the relay could not replay from the cursors');
     }
     const first = conn.phase !== 'live';
     conn.phase = 'live';
@@ -1422,7 +1443,8 @@ export class NotifyRelayClient {
       this._entryIndex = (this._entryIndex + 1) % this._entries.length; // the next try goes to another entry
     }
     let delay;
-    if (code === CLOSE_TOO_SLOW || (code === CLOSE_GOING_AWAY && conn.attempt === 1)) {
+    if (code === CLOSE_TOO_SLOW || ((code === CLOSE_GOING_AWAY || code === CLOSE_KAFKA_UNREACHABLE)
+        && conn.attempt === 1)) {
       delay = Math.round(this._random() * 300); // resume (too slow) or find the new owner (going away) soon
     } else {
       // the streak counts across connections, so hopping between dead nodes still backs off
@@ -1510,7 +1532,10 @@ export class NotifyRelayClient {
     const conns = [...this._conns.values()];
     const anyLive = conns.some((c) => c.phase === 'live');
     const retryIn = conns.filter((c) => c.phase === 'backoff').length;
-    if (this._covered()) {
+    if (this._covered() && conns.some((c) => c.phase === 'live' && c.kafkaUnreachable)) {
+      this._everLive = true;
+      this._setStatus('stalled', reason ?? 'a relay node cannot reach Kafka: events are delayed');
+    } else if (this._covered()) {
       this._everLive = true;
       this._setStatus('live', reason ?? `${conns.filter((c) => c.phase === 'live').length} node(s)`);
     } else if (!anyLive && this._failuresSinceLive > 0) {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import {
   NotifyRelayClient, STATES, crc32, decodeCursor, partitionOf, relayEndpoints, toNotification,
 } from '../src/index.js';
@@ -73,6 +73,79 @@ describe('without a relay', () => {
     assert.deepEqual(seen.statuses, ['connecting', 'offline']);
     assert.equal(changes.at(-1).retrying, true);
     await waitFor(() => relay.connections()[0]?.attempt >= 2, { timeoutMs: 10_000, message: 'a second attempt' });
+  });
+});
+
+/**
+ * A stand-in relay node on a real socket that speaks only what a test scripts: for what a real node does
+ * rarely (losing Kafka), checked against the client alone. Broadcast routes, so one session serves all.
+ */
+async function stubRelay(t, onSession) {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+  const url = `ws://127.0.0.1:${server.address().port}/v1/ws`;
+  const sessions = [];
+  server.on('connection', (ws) => {
+    const session = { ws, frames: [] };
+    sessions.push(session);
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data));
+      session.frames.push(frame);
+      if (frame.type === 'auth') {
+        ws.send(JSON.stringify({ type: 'welcome', sessionId: `s${sessions.length}`, node: 'stub', heartbeatMs: 25_000 }));
+      } else if (frame.type === 'subscribe') {
+        onSession(session, frame, sessions.length);
+      }
+    });
+  });
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  const routes = { topic: 't', partitionCount: 4, partitioner: 'murmur2', mode: 'broadcast', node: url,
+    partitions: [0, 1, 2, 3].map((partition) => ({ partition, owner: 'any' })) };
+  const fetch = async () => ({ ok: true, json: async () => routes });
+  return { url, sessions, fetch };
+}
+
+describe('a node that loses Kafka (stand-in node)', () => {
+  test('status unreachable shows as stalled, ok as live again; 4503 reconnects at once', async (t) => {
+    const stub = await stubRelay(t, (session) => {
+      session.ws.send(JSON.stringify({ type: 'subscribed', lobWide: true, partitions: [0, 1, 2, 3] }));
+    });
+    const { relay, seen } = client(t, { url: stub.url, token: token({ lob: 'l' }), fetch: stub.fetch,
+      backoff: { initialMs: 5_000, maxMs: 10_000 } });
+    relay.subscribe();
+    await waitFor(() => relay.status === 'live', { timeoutMs: 10_000, message: 'live' });
+    stub.sessions[0].ws.send(JSON.stringify({ type: 'status', kafka: 'unreachable' }));
+    await waitFor(() => relay.status === 'stalled', { timeoutMs: 5_000, message: 'stalled' });
+    stub.sessions[0].ws.send(JSON.stringify({ type: 'status', kafka: 'ok' }));
+    await waitFor(() => relay.status === 'live', { timeoutMs: 5_000, message: 'live again' });
+    const closedAt = Date.now();
+    stub.sessions[0].ws.close(4503, 'this node cannot reach Kafka; reconnect to another node');
+    // not after the 5 s backoff of an ordinary failure: 4503 means another node is ready now
+    await waitFor(() => stub.sessions.length === 2 && relay.status === 'live', { timeoutMs: 4_000,
+      message: 'reconnected at once' });
+    assert.ok(Date.now() - closedAt < 4_000);
+    assert.deepEqual(seen.statuses.filter((s, i, all) => s !== all[i - 1]).slice(0, 4),
+      ['connecting', 'live', 'stalled', 'live']);
+  });
+
+  test('a resume that is not recovered reports a gap on the partitions the node names only', async (t) => {
+    const cursor = Buffer.from('c1:ep:2:41').toString('base64url');
+    const stub = await stubRelay(t, (session, frame, n) => {
+      if (n === 1) {
+        session.ws.send(JSON.stringify({ type: 'subscribed', lobWide: true, partitions: [0, 1, 2, 3] }));
+        session.ws.send(JSON.stringify({ type: 'event', id: 'e1', cursor, lobId: 'l', contactId: 'c',
+          data: { payloadType: 'CONNECTION_RESPONSE', payload: { contactId: 'c', state: 'accepted-invitation' } } }));
+        setTimeout(() => session.ws.close(4429, 'too slow'), 200);
+      } else {
+        session.ws.send(JSON.stringify({ type: 'subscribed', lobWide: true, partitions: [0, 1, 2, 3],
+          recovered: false, reason: 'no_cursor', unrecovered: [0, 1, 3] }));
+      }
+    });
+    const { relay, seen } = client(t, { url: stub.url, token: token({ lob: 'l' }), fetch: stub.fetch });
+    relay.subscribe();
+    await waitFor(() => seen.gaps.length === 1, { timeoutMs: 10_000, message: 'a gap' });
+    assert.deepEqual(seen.gaps[0].partitions, [0, 1, 3]);
+    assert.equal(seen.gaps[0].reason, 'no_cursor');
   });
 });
 

@@ -154,6 +154,8 @@ public final class ConfigLoader {
         RelayConfig.Kafka kafka = new RelayConfig.Kafka(bootstrap, nonBlank(ConfigOption.TOPIC),
                 nonBlank(ConfigOption.GROUP_ID), groupProtocol, string(ConfigOption.GROUP_INSTANCE_ID),
                 positiveInt(ConfigOption.MAX_RECORD_BYTES), kafkaProperties, mode, partitioner,
+                boundedDuration(ConfigOption.METADATA_REFRESH, Duration.ofSeconds(1), Duration.ofMinutes(5)),
+                boundedDuration(ConfigOption.KAFKA_UNREACHABLE_AFTER, Duration.ofSeconds(2), Duration.ofMinutes(5)),
                 startupTimeout());
 
         int port = integer(ConfigOption.HTTP_PORT);
@@ -355,6 +357,15 @@ public final class ConfigLoader {
         Duration value = positiveDuration(ConfigOption.KAFKA_STARTUP_TIMEOUT);
         if (value.compareTo(Duration.ofMinutes(10)) > 0) {
             problems.add(ConfigOption.KAFKA_STARTUP_TIMEOUT.envName() + " must be at most 10m, got " + value);
+        }
+        return value;
+    }
+
+    private Duration boundedDuration(ConfigOption option, Duration min, Duration max) {
+        Duration value = duration(option);
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            problems.add(option.envName() + " must be between " + min.toSeconds() + "s and " + max.toMinutes()
+                    + "m, got '" + string(option) + "'");
         }
         return value;
     }

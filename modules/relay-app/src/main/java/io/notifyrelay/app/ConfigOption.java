@@ -19,6 +19,12 @@ public enum ConfigOption {
     GROUP_INSTANCE_ID(null, "Static membership id (group.instance.id) for rolling restarts; unique per node."),
     KAFKA_STARTUP_TIMEOUT("30s", "How long start-up tries to reach Kafka and describe the topic before it stops with "
             + "one message naming the servers and what each did (exit code 1). At most 10m."),
+    METADATA_REFRESH("5s", "How often the relay looks for added partitions of the topic (and the consumer's "
+            + "metadata.max.age.ms): new partitions are read from their beginning and routes follow. 1s to 5m."),
+    KAFKA_UNREACHABLE_AFTER("6s", "How long a node may go without an answer from Kafka (topic leaders, group "
+            + "coordinator) before it turns not-ready, stops naming itself in /v1/routes, sends its sessions a status "
+            + "frame and, when another node is ready, closes them with 4503 to reconnect there (and answers /v1/routes with "
+            + "503). 2s to 5m."),
     NODE_ID(null, "This node's name in welcome frames and logs. Default: the host name."),
     HTTP_HOST("0.0.0.0", "Interface the HTTP/WebSocket listener binds."),
     HTTP_PORT("8080", "HTTP/WebSocket port; 0 picks a free port."),

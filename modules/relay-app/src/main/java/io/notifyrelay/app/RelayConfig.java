@@ -66,12 +66,15 @@ public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, 
     }
 
     /**
-     * @param mode "group" or "broadcast"; @param partitioner a name {@code ContactPartitioners} knows
-     * @param startupTimeout how long start-up tries to reach the cluster and describe the topic
+     * @param mode            "group" or "broadcast"; @param partitioner a name {@code ContactPartitioners} knows
+     * @param metadataRefresh how often added partitions are looked for
+     * @param unreachableAfter how long without an answer from Kafka before the node turns not-ready
+     * @param startupTimeout  how long start-up tries to reach the cluster and describe the topic
      */
     public record Kafka(String bootstrapServers, String topic, String groupId, String groupProtocol,
                         String groupInstanceId, int maxRecordBytes, Map<String, String> properties,
-                        String mode, String partitioner, Duration startupTimeout) {
+                        String mode, String partitioner, Duration metadataRefresh, Duration unreachableAfter,
+                        Duration startupTimeout) {
         public Kafka {
             properties = Map.copyOf(properties);
         }

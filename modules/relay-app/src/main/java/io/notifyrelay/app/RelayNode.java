@@ -13,6 +13,7 @@ import io.notifyrelay.kafka.ConsumerSettings;
 import io.notifyrelay.kafka.GroupProtocol;
 import io.notifyrelay.kafka.DeadLetterQueue;
 import io.notifyrelay.kafka.GroupRouteTracker;
+import io.notifyrelay.kafka.KafkaLinkProbe;
 import io.notifyrelay.websocket.SessionLimits;
 import io.notifyrelay.websocket.SubscriptionBounds;
 import io.notifyrelay.kafka.KafkaReplayer;
@@ -58,6 +59,8 @@ public final class RelayNode implements AutoCloseable {
     private final String advertisedUrl;
     private final RelayConsumer consumer;
     private final GroupRouteTracker routes;
+    private final KafkaLinkProbe linkProbe;
+    private final KafkaLinkWatch linkWatch;
     /** Filled and read on the consumer thread only. */
     private final RecentEvents recentEvents;
     private final ReplayReader replayReader;
@@ -103,7 +106,7 @@ public final class RelayNode implements AutoCloseable {
                 .tokenVerifier(tokenVerifier)
                 .tokenLifecycle(config.auth().tokenLifecycle())
                 .tls(config.http().tls() == null ? null : config.http().tls().load())
-                .partitions(new TopicPartitionView(topic.partitionCount(), topic.epoch(), partitioner,
+                .partitions(new TopicPartitionView(() -> partitionCount(consumerRef[0]), topic.epoch(), partitioner,
                         () -> consumerRef[0].ownedPartitions(), () -> currentRoutes(routesRef[0]), () -> selfUrl[0]))
                 .replayer((request, target) -> replayerRef[0].resume(request, target))
                 .subscriptionBounds(new SubscriptionBounds(sessions.maxContactIdBytes(), sessions.maxSubscriptionBytes()))
@@ -120,6 +123,7 @@ public final class RelayNode implements AutoCloseable {
                     return new HttpEndpoint.Response(200, RelayMetrics.CONTENT_TYPE, metrics.scrape());
                 })
                 .readiness(() -> isReady(), this::readinessDetails)
+                .liveness(() -> consumerRef[0] == null || consumerRef[0].isAlive())
                 .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
                 .endpoints(extraEndpoints)
                 .postEndpoints(postEndpoints)
@@ -131,10 +135,13 @@ public final class RelayNode implements AutoCloseable {
 
         ConsumerSettings consumerSettings = consumerSettings(config, GroupRouteTracker.clientIdFor(advertisedUrl));
         this.routes = mode == RelayMode.GROUP
-                ? new GroupRouteTracker(consumerSettings, topic.partitionCount(), ROUTE_REFRESH,
+                ? new GroupRouteTracker(consumerSettings, this::partitionCount, ROUTE_REFRESH,
                         table -> server.routesChanged())
                 : null;
         routesRef[0] = routes;
+        this.linkProbe = new KafkaLinkProbe(consumerSettings, Duration.ofSeconds(1));
+        this.linkWatch = new KafkaLinkWatch(kafka.unreachableAfter(), this::sinceKafkaAnswered, this::peerUrls,
+                server::kafkaLinkChanged, metrics.registry());
         EnvelopeDecoder decoder = new EnvelopeDecoder(topic.epoch(), kafka.maxRecordBytes(), config.records().strict());
         this.deadLetters = config.records().deadLetterTopic() == null ? null
                 : DeadLetterQueue.open(consumerSettings, config.records().deadLetterTopic(), config.nodeId(),
@@ -156,7 +163,17 @@ public final class RelayNode implements AutoCloseable {
         return new ConsumerSettings(kafka.bootstrapServers(), kafka.topic(), kafka.groupId(),
                 GroupProtocol.valueOf(kafka.groupProtocol().toUpperCase(Locale.ROOT)), kafka.groupInstanceId(),
                 Duration.ofMillis(500), kafka.properties(), RelayMode.valueOf(kafka.mode().toUpperCase(Locale.ROOT)),
-                clientId);
+                clientId, kafka.metadataRefresh());
+    }
+
+    /** The topic's partition count now: what the consumer last saw, never less than at start-up. */
+    int partitionCount() {
+        return partitionCount(consumer);
+    }
+
+    private int partitionCount(RelayConsumer relayConsumer) {
+        return relayConsumer == null ? topic.partitionCount() : Math.max(topic.partitionCount(),
+                relayConsumer.partitionCount());
     }
 
     private static RouteTable currentRoutes(GroupRouteTracker tracker) {
@@ -200,6 +217,8 @@ public final class RelayNode implements AutoCloseable {
         if (node.routes != null) {
             node.routes.start();
         }
+        node.linkProbe.start();
+        node.linkWatch.start();
         log.info("Relay node {} at {} consuming '{}' ({} partitions, epoch {}) in {} mode as group '{}' ({} protocol, "
                         + "{} partitioner), tracing {}", config.nodeId(), node.advertisedUrl, node.topic.name(),
                 node.topic.partitionCount(), node.topic.epoch(), node.mode.name().toLowerCase(Locale.ROOT),
@@ -243,8 +262,37 @@ public final class RelayNode implements AutoCloseable {
                 + ("0.0.0.0".equals(config.http().host()) ? "localhost" : config.http().host()) + ':' + server.port();
     }
 
+    /**
+     * Ready while the consumer runs, Kafka answers, and the node owns its share: a group member that owns
+     * nothing while there are no more members than partitions is waiting for its assignment.
+     */
     public boolean isReady() {
-        return consumer != null && consumer.isReady() && !stopped.get();
+        return consumer != null && consumer.isReady() && !stopped.get() && linkWatch.reachable()
+                && !assignmentPending();
+    }
+
+    /** Cut off from Kafka while another node is ready: its own view of the group is stale. */
+    boolean sendsClientsElsewhere() {
+        return linkWatch.sendingElsewhere();
+    }
+
+    private boolean assignmentPending() {
+        return routes != null && consumer.ownedPartitions().isEmpty() && routes.members() > 0
+                && routes.members() <= partitionCount();
+    }
+
+    /** The longest any Kafka probe has gone without an answer. */
+    private Duration sinceKafkaAnswered() {
+        Duration topic = linkProbe.sinceLastHealthy();
+        Duration group = routes == null ? Duration.ZERO : routes.sinceLastAnswer();
+        return topic.compareTo(group) >= 0 ? topic : group;
+    }
+
+    /** The other nodes this node knows of: the owners in its last route table. */
+    private Set<String> peerUrls() {
+        Set<String> peers = new TreeSet<>(currentRoutes(routes).owners().values());
+        peers.remove(advertisedUrl);
+        return peers;
     }
 
     public TopicMetadata topic() {
@@ -268,10 +316,11 @@ public final class RelayNode implements AutoCloseable {
         Map<Integer, String> owners = new LinkedHashMap<>();
         RouteTable table = currentRoutes(routes);
         Set<Integer> owned = consumer.ownedPartitions();
-        for (int partition = 0; partition < topic.partitionCount(); partition++) {
+        for (int partition = 0, count = partitionCount(); partition < count; partition++) {
             if (mode == RelayMode.BROADCAST) {
                 owners.put(partition, RoutesEndpoint.ANY);
-            } else if (owned.contains(partition)) {
+            } else if (owned.contains(partition) && linkWatch.reachable()) {
+                // a node cut off from Kafka does not name itself: its partitions move once the group notices
                 owners.put(partition, advertisedUrl);
             } else {
                 owners.put(partition, table.ownerOf(partition).filter(url -> !url.equals(advertisedUrl)).orElse(null));
@@ -283,6 +332,7 @@ public final class RelayNode implements AutoCloseable {
     private Map<String, Object> readinessDetails() {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("consumer", consumer == null ? "CREATED" : consumer.state().name());
+        details.put("kafka", linkWatch == null || linkWatch.reachable() ? "reachable" : "unreachable");
         details.put("partitions", consumer == null ? Set.of() : new TreeSet<>(consumer.ownedPartitions()));
         details.put("eventsConsumed", eventsConsumed.get());
         details.put("eventsDelivered", eventsDelivered.get());
@@ -304,6 +354,8 @@ public final class RelayNode implements AutoCloseable {
         long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
         log.info("Relay node {} stopping", config.nodeId());
         server.stopAccepting();
+        linkWatch.close();
+        linkProbe.close();
         consumer.close(config.shutdownTimeout());
         tracing.close(); // exports the spans still buffered
         if (routes != null) {
@@ -331,7 +383,7 @@ public final class RelayNode implements AutoCloseable {
         while (System.nanoTime() < deadline - Duration.ofSeconds(1).toNanos()) {
             RouteTable table = routes.current();
             boolean allMoved = true;
-            for (int partition = 0; partition < topic.partitionCount(); partition++) {
+            for (int partition = 0, count = partitionCount(); partition < count; partition++) {
                 String owner = table.ownerOf(partition).orElse(null);
                 if (owner == null || owner.equals(advertisedUrl)) {
                     allMoved = false;
@@ -397,6 +449,14 @@ public final class RelayNode implements AutoCloseable {
         @Override
         public void onAssigned(Set<Integer> added, Set<Integer> nowOwned) {
             server.partitionsAssigned(added);
+            if (routes != null) {
+                routes.refreshSoon();
+            }
+        }
+
+        @Override
+        public void onPartitionCountChanged(int previous, int now) {
+            server.partitionCountChanged(previous);
             if (routes != null) {
                 routes.refreshSoon();
             }

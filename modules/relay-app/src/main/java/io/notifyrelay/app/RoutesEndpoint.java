@@ -22,10 +22,14 @@ final class RoutesEndpoint {
     }
 
     static HttpEndpoint.Response respond(Map<String, String> query, RelayNode node) {
+        if (node.sendsClientsElsewhere()) {
+            // its route table is as old as its last answer from Kafka: clients must ask a node that is served
+            return HttpEndpoint.Response.json(503, "{\"error\":\"this node cannot reach Kafka; ask another node\"}");
+        }
         Map<Integer, String> owners = node.owners();
         ObjectNode body = JSON.createObjectNode();
         body.put("topic", node.topic().name());
-        body.put("partitionCount", node.topic().partitionCount());
+        body.put("partitionCount", node.partitionCount());
         body.put("partitioner", node.partitioner().name());
         body.put("mode", node.mode().name().toLowerCase(Locale.ROOT));
         body.put("node", node.webSocketUrl());
@@ -34,7 +38,7 @@ final class RoutesEndpoint {
             if (contactId.isBlank()) {
                 return HttpEndpoint.Response.json(400, "{\"error\":\"contactId must not be empty\"}");
             }
-            int partition = node.partitioner().partitionOf(contactId, node.topic().partitionCount());
+            int partition = node.partitioner().partitionOf(contactId, node.partitionCount());
             body.put("contactId", contactId);
             body.put("partition", partition);
             putOwner(body, owners.get(partition));

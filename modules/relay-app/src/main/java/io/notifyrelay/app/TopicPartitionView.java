@@ -5,22 +5,23 @@ import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.RouteTable;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
  * Places contacts with the producer's partitioner, reads this node's partitions from its consumer and
- * everybody else's from the route table. This node's own view wins over the table, which lags a little.
+ * everybody else's from the route table. The partition count is the current one: it grows while running. This node's own view wins over the table, which lags a little.
  */
 final class TopicPartitionView implements PartitionView {
 
-    private final int partitionCount;
+    private final IntSupplier partitionCount;
     private final String epoch;
     private final ContactPartitioner partitioner;
     private final Supplier<Set<Integer>> owned;
     private final Supplier<RouteTable> routes;
     private final Supplier<String> selfUrl;
 
-    TopicPartitionView(int partitionCount, String epoch, ContactPartitioner partitioner, Supplier<Set<Integer>> owned,
+    TopicPartitionView(IntSupplier partitionCount, String epoch, ContactPartitioner partitioner, Supplier<Set<Integer>> owned,
                        Supplier<RouteTable> routes, Supplier<String> selfUrl) {
         this.partitionCount = partitionCount;
         this.epoch = epoch;
@@ -32,7 +33,7 @@ final class TopicPartitionView implements PartitionView {
 
     @Override
     public int partitionCount() {
-        return partitionCount;
+        return partitionCount.getAsInt();
     }
 
     @Override
@@ -42,7 +43,12 @@ final class TopicPartitionView implements PartitionView {
 
     @Override
     public int partitionOf(String contactId) {
-        return partitioner.partitionOf(contactId, partitionCount);
+        return partitioner.partitionOf(contactId, partitionCount.getAsInt());
+    }
+
+    @Override
+    public int partitionOf(String contactId, int count) {
+        return partitioner.partitionOf(contactId, count);
     }
 
     @Override

@@ -28,6 +28,16 @@ final class ChaosClient {
         this.contacts = contacts == null ? null : Set.copyOf(contacts);
     }
 
+    /** Starts this application's Java client on {@code seeds}, with a token for its LOB (and contacts). */
+    void start(java.util.List<String> seeds, java.net.http.HttpClient http, java.time.Duration tokenLifetime) {
+        io.notifyrelay.testkit.TestTokens.TokenSpec token = io.notifyrelay.testkit.TestTokens.hs256(ChaosCluster.SECRET)
+                .lob(lob).expiresIn(tokenLifetime);
+        io.notifyrelay.testkit.TestTokens.TokenSpec scoped = lobWide() ? token : token.contacts(java.util.List.copyOf(contacts));
+        NotifyRelayClient.Builder builder = NotifyRelayClient.builder().name(name).seeds(seeds).httpClient(http)
+                .tokenProvider(scoped::sign).onEvent(this::onEvent);
+        client = (lobWide() ? builder.lobWide() : builder.contacts(contacts)).start();
+    }
+
     boolean lobWide() {
         return contacts == null;
     }

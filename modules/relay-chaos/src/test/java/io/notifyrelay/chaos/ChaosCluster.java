@@ -65,19 +65,60 @@ final class ChaosCluster implements AutoCloseable {
 
     private final ChaosSettings settings;
     private final String version;
-    private final String group = "notify-relay-chaos";
+    private final String topic;
+    private final String group;
     private final Map<String, Relay> relays = new LinkedHashMap<>();
     private ChildProcess broker;
     private String bootstrap;
+    /** The broker's second listener, advertised at a port a test can put a {@link TcpForwarder} on; 0 if none. */
+    private int cuttableListenerPort;
+    private int cuttableAdvertisedPort;
     private Admin admin;
+    /** False when the broker belongs to another cluster ({@link #sharingBrokerOf}): close leaves it running. */
+    private boolean ownsBroker = true;
 
     ChaosCluster(ChaosSettings settings) {
+        this(settings, TOPIC, "notify-relay-chaos");
+    }
+
+    ChaosCluster(ChaosSettings settings, String topic, String group) {
         this.settings = settings;
+        this.topic = topic;
+        this.group = group;
         this.version = System.getProperty("chaos.version", "0.1.0-SNAPSHOT");
+    }
+
+    /** Another topic and group on the broker of {@code owner}: scenarios share one broker process. */
+    ChaosCluster sharingBrokerOf(ChaosCluster owner) {
+        this.broker = owner.broker;
+        this.bootstrap = owner.bootstrap;
+        this.admin = owner.admin;
+        this.cuttableListenerPort = owner.cuttableListenerPort;
+        this.cuttableAdvertisedPort = owner.cuttableAdvertisedPort;
+        this.ownsBroker = false;
+        return this;
     }
 
     String bootstrapServers() {
         return bootstrap;
+    }
+
+    String topic() {
+        return topic;
+    }
+
+    Admin admin() {
+        return admin;
+    }
+
+    /** Where the broker's cuttable listener really listens: the target of a forwarder. */
+    int cuttableListenerPort() {
+        return cuttableListenerPort;
+    }
+
+    /** Where clients of the cuttable listener are told to connect: the forwarder's port. */
+    int cuttableAdvertisedPort() {
+        return cuttableAdvertisedPort;
     }
 
     /** The dev broker of the test kit, in its own JVM: {@code java -cp relay-testkit.jar:lib/* DevKafkaBroker}. */
@@ -87,9 +128,14 @@ final class ChaosCluster implements AutoCloseable {
         int port = ChildProcess.freePort();
         Path data = settings.workDir().resolve("broker-data");
         Files.createDirectories(data);
+        // a second listener whose advertised port is free for a forwarder: a node bootstrapped there reaches
+        // the broker only through it, so a test can cut that node off from Kafka and nothing else
+        cuttableListenerPort = ChildProcess.freePort();
+        cuttableAdvertisedPort = ChildProcess.freePort();
         broker = ChildProcess.start("broker", List.of("-Xmx512m", "-XX:+UseSerialGC"), classpath,
                 "io.notifyrelay.testkit.DevKafkaBroker", List.of("--port", String.valueOf(port), "--data-dir",
-                        data.toString()), Map.of(), settings.workDir().resolve("broker.log"));
+                        data.toString(), "--extra-listener", "CUT:" + cuttableListenerPort + ":" + cuttableAdvertisedPort),
+                Map.of(), settings.workDir().resolve("broker.log"));
         bootstrap = "127.0.0.1:" + port;
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -104,17 +150,28 @@ final class ChaosCluster implements AutoCloseable {
 
     void createTopic(int partitions) {
         awaitOrExplain("topic created", Duration.ofSeconds(60), broker, () -> {
-            if (!admin.listTopics().names().get().contains(TOPIC)) {
-                admin.createTopics(List.of(new NewTopic(TOPIC, partitions, (short) 1))).all().get();
+            if (!admin.listTopics().names().get().contains(topic)) {
+                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
             }
-            TopicDescription description = admin.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC);
+            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
             return description.partitions().size() == partitions
                     && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
         });
     }
 
+    /** Grows the topic to {@code partitions} while everything runs, as an operator would. */
+    void addPartitions(int partitions) throws Exception {
+        admin.createPartitions(Map.of(topic, org.apache.kafka.clients.admin.NewPartitions.increaseTo(partitions)))
+                .all().get();
+    }
+
     /** Starts a relay node process on {@code port} (0: a free one). Does not wait for it. */
     Relay startRelay(String name, int port) {
+        return startRelay(name, port, Map.of());
+    }
+
+    /** @param extraEnv more {@code RELAY_*} settings for this node, e.g. its own bootstrap servers or mode */
+    Relay startRelay(String name, int port, Map<String, String> extraEnv) {
         // -Dchaos.relayAppTarget=<dir> runs another build of the relay (e.g. an older commit) against this test
         String override = System.getProperty("chaos.relayAppTarget");
         Path target = override == null || override.isBlank() ? settings.repoRoot().resolve("modules/relay-app/target")
@@ -123,7 +180,7 @@ final class ChaosCluster implements AutoCloseable {
         int actualPort = port == 0 ? ChildProcess.freePort() : port;
         Map<String, String> env = new HashMap<>();
         env.put("RELAY_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-        env.put("RELAY_TOPIC", TOPIC);
+        env.put("RELAY_TOPIC", topic);
         env.put("RELAY_GROUP_ID", group);
         env.put("RELAY_HTTP_HOST", "127.0.0.1");
         env.put("RELAY_HTTP_PORT", String.valueOf(actualPort));
@@ -132,9 +189,7 @@ final class ChaosCluster implements AutoCloseable {
         env.put("RELAY_NODE_ID", name);
         // a fresh topic and group: start from the beginning, so no event before the first commit is skipped
         env.put("RELAY_KAFKA_PROPERTY_AUTO_OFFSET_RESET", "earliest");
-        // a SIGKILLed member is noticed after 6 s instead of the 45 s default
-        env.put("RELAY_KAFKA_PROPERTY_SESSION_TIMEOUT_MS", "6000");
-        env.put("RELAY_KAFKA_PROPERTY_HEARTBEAT_INTERVAL_MS", "1000");
+        // the group's session timeout and heartbeat are the shipped defaults: failover is measured as users get it
         // small enough that a client that stops reading for some seconds is closed as too slow (4429); it also
         // bounds the live events a session holds back while it is replayed, so not smaller
         env.put("RELAY_SESSION_MAX_BUFFER_BYTES", "65536");
@@ -144,6 +199,7 @@ final class ChaosCluster implements AutoCloseable {
                 env.put(key.toString().substring("chaos.env.".length()), value.toString());
             }
         });
+        env.putAll(extraEnv);
         ChildProcess process = ChildProcess.start(name, List.of("-Xmx256m", "-XX:+UseSerialGC"), classpath,
                 "io.notifyrelay.app.Main", List.of(), env, settings.workDir().resolve(name + ".log"));
         Relay relay = new Relay(name, actualPort, process);
@@ -260,8 +316,19 @@ final class ChaosCluster implements AutoCloseable {
         }
     }
 
+    /** Stops this cluster's relay nodes (SIGKILL: the next scenario must not wait for them). */
+    void stopRelays() {
+        for (Relay relay : relays()) {
+            kill(relay);
+        }
+    }
+
     @Override
     public void close() {
+        if (!ownsBroker) {
+            stopRelays();
+            return;
+        }
         if (admin != null) {
             admin.close(Duration.ofSeconds(5));
         }

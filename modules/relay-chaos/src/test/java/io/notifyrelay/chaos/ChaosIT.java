@@ -3,7 +3,6 @@ package io.notifyrelay.chaos;
 import io.notifyrelay.client.ConnectionState;
 import io.notifyrelay.client.NotifyRelayClient;
 import io.notifyrelay.publisher.NotifyPublisher;
-import io.notifyrelay.testkit.TestTokens;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -124,13 +123,7 @@ class ChaosIT {
         List<String> seeds = initial.stream().map(ChaosCluster.Relay::webSocketUrl).toList();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         for (ChaosClient chaosClient : clients) {
-            TestTokens.TokenSpec token = TestTokens.hs256(ChaosCluster.SECRET).lob(chaosClient.lob)
-                    .expiresIn(Duration.ofHours(2));
-            TestTokens.TokenSpec scoped = chaosClient.lobWide() ? token : token.contacts(List.copyOf(chaosClient.contacts));
-            NotifyRelayClient.Builder builder = NotifyRelayClient.builder().name(chaosClient.name).seeds(seeds)
-                    .httpClient(http).tokenProvider(scoped::sign).onEvent(chaosClient::onEvent);
-            chaosClient.client = (chaosClient.lobWide() ? builder.lobWide() : builder.contacts(chaosClient.contacts))
-                    .start();
+            chaosClient.start(seeds, http, Duration.ofHours(2));
         }
         for (ChaosClient chaosClient : clients) {
             assertTrue(chaosClient.client.awaitLive(Duration.ofSeconds(60)), chaosClient.name + " live");

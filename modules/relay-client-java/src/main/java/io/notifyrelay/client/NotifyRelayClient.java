@@ -845,6 +845,10 @@ public final class NotifyRelayClient implements AutoCloseable {
             case "subscribed" -> onSubscribed(node, frame);
             case "moved" -> onMoved(node, frame);
             case "error" -> onError(node, frame);
+            case "status" -> {
+                node.kafkaUnreachable = "unreachable".equals(frame.path("kafka").asText());
+                updateOverall(node.kafkaUnreachable ? node.url + " cannot reach Kafka" : node.url + " reaches Kafka");
+            }
             case "pong", "unsubscribed" -> { }
             default -> {
                 if (frame.has("recovered")) {
@@ -856,6 +860,7 @@ public final class NotifyRelayClient implements AutoCloseable {
 
     private void onWelcome(Node node, JsonNode frame) {
         node.phase = Phase.OPEN;
+        node.kafkaUnreachable = false;
         node.resetSubscriptionState();
         long heartbeatMs = Math.max(1000, Math.min(120_000, frame.path("heartbeatMs").asLong(25_000)));
         node.heartbeatMs = heartbeatMs;
@@ -1416,8 +1421,9 @@ public final class NotifyRelayClient implements AutoCloseable {
                 node.failures = 0;
             }
             delay = backoff.delay(Math.min(node.failures++, 30)).toNanos();
-        } else if (code == 1001 || code == 1012) {
-            node.failures = 0; // the node is going away: its partitions move; routes tell where
+        } else if (code == 1001 || code == 1012 || code == 4503) {
+            // the node is going away or cannot reach Kafka (4503): its partitions move; routes tell where
+            node.failures = 0;
             delay = backoff.delay(0).toNanos();
         } else {
             delay = backoff.delay(Math.min(node.failures++, 30)).toNanos();
@@ -1554,6 +1560,8 @@ public final class NotifyRelayClient implements AutoCloseable {
             next = ConnectionState.CLOSED;
         } else if (failed) {
             next = ConnectionState.FAILED;
+        } else if (covered() && nodes.values().stream().anyMatch(n -> n.phase == Phase.OPEN && n.kafkaUnreachable)) {
+            next = ConnectionState.STALLED;
         } else if (covered()) {
             next = ConnectionState.LIVE;
         } else if (!everLive) {
@@ -1687,6 +1695,8 @@ public final class NotifyRelayClient implements AutoCloseable {
         long heartbeatMs = 25_000;
         long lastHeardNanos = System.nanoTime();
         int failures;
+        /** The node said it cannot reach Kafka ({@code status} frame); cleared by its next welcome. */
+        boolean kafkaUnreachable;
         boolean everOpened;
         boolean everLive;
         ConnectionState reported;

@@ -409,6 +409,8 @@ class FrameContractIT {
         JsonNode union = STRICT.readTree(SCHEMAS.resolve("websocket/server-frame.schema.json").toFile());
         Set<String> types = new TreeSet<>();
         union.at("/properties/type/enum").forEach(type -> types.add(type.asText()));
+        // sent only by a node that lost Kafka: FaultsIT (relay-chaos) cuts a node off and checks it there
+        types.remove("status");
         assertEquals(types, new TreeSet<>(seenTypes), "server frame types documented vs seen from a real server");
         assertTrue(seenErrorCodes.containsAll(Set.of("bad_frame", "unknown_type", "too_many_subscriptions")), seenErrorCodes.toString());
         assertTrue(seenReasons.containsAll(Set.of("epoch_changed", "bad_cursor", "bad_since")), seenReasons.toString());

@@ -161,6 +161,8 @@ class RobustnessIT {
         List<String> sent = new ArrayList<>();
         List<JsonNode> seen;
         double tooSlowBefore = tooSlowCloses();
+        // what a client sends back for the partitions it has no cursor for: when it started being served
+        java.time.Instant servedSince = java.time.Instant.now();
         try (WsTestClient slow = WsTestClient.connectStalled(TestRelays.wsUri(relay), 2)) {
             slow.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign() + "\"}");
             slow.send("{\"type\":\"subscribe\"}");
@@ -181,7 +183,7 @@ class RobustnessIT {
         }
         assertTrue(seen.size() < sent.size(), "the slow session missed some events");
         String cursor = seen.get(seen.size() - 1).path("cursor").asText();
-        try (WsTestClient back = lobSession(lob, cursor)) {
+        try (WsTestClient back = lobSession(lob, cursor, servedSince)) {
             List<String> all = new ArrayList<>();
             seen.forEach(e -> all.add(e.path("id").asText()));
             await().atMost(Duration.ofSeconds(30)).until(() -> all.size() + back.framesOfType("event").size() >= sent.size());
@@ -203,11 +205,11 @@ class RobustnessIT {
         return sessionCount() == 0;
     }
 
-    private static WsTestClient lobSession(String lob, String cursor) {
+    private static WsTestClient lobSession(String lob, String cursor, java.time.Instant since) {
         WsTestClient client = WsTestClient.connect(TestRelays.wsUri(relay));
         client.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign() + "\"}");
         client.awaitFrame("welcome");
-        client.send("{\"type\":\"subscribe\",\"cursors\":[\"" + cursor + "\"]}");
+        client.send("{\"type\":\"subscribe\",\"cursors\":[\"" + cursor + "\"],\"since\":\"" + since + "\"}");
         JsonNode subscribed = client.awaitFrame("subscribed");
         assertTrue(subscribed.path("recovered").asBoolean(), subscribed.toString());
         return client;

@@ -12,10 +12,22 @@ import java.util.Objects;
  * @param mode             consumer group (each node its share) or broadcast (each node everything)
  * @param clientId         the consumer's {@code client.id}; in group mode it carries the node's advertised
  *                         URL so every node can learn the owner of each partition from the group
+ * @param metadataRefresh  how often the relay looks for a changed partition count (and the consumer's
+ *                         {@code metadata.max.age.ms}), so added partitions are read within seconds
  */
 public record ConsumerSettings(String bootstrapServers, String topic, String groupId, GroupProtocol groupProtocol,
                                String groupInstanceId, Duration pollTimeout, Map<String, String> clientProperties,
-                               RelayMode mode, String clientId) {
+                               RelayMode mode, String clientId, Duration metadataRefresh) {
+
+    /** The relay's default for {@link #metadataRefresh}. */
+    public static final Duration DEFAULT_METADATA_REFRESH = Duration.ofSeconds(5);
+
+    public ConsumerSettings(String bootstrapServers, String topic, String groupId, GroupProtocol groupProtocol,
+                            String groupInstanceId, Duration pollTimeout, Map<String, String> clientProperties,
+                            RelayMode mode, String clientId) {
+        this(bootstrapServers, topic, groupId, groupProtocol, groupInstanceId, pollTimeout, clientProperties, mode,
+                clientId, DEFAULT_METADATA_REFRESH);
+    }
 
     /** Group mode with the default client id. */
     public ConsumerSettings(String bootstrapServers, String topic, String groupId, GroupProtocol groupProtocol,
@@ -32,6 +44,7 @@ public record ConsumerSettings(String bootstrapServers, String topic, String gro
         Objects.requireNonNull(groupId, "groupId");
         Objects.requireNonNull(groupProtocol, "groupProtocol");
         Objects.requireNonNull(pollTimeout, "pollTimeout");
+        Objects.requireNonNull(metadataRefresh, "metadataRefresh");
         clientProperties = Map.copyOf(clientProperties);
     }
 }

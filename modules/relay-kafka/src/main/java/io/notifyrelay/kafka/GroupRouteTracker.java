@@ -35,13 +35,16 @@ public final class GroupRouteTracker implements AutoCloseable {
     private final Admin admin;
     private final String groupId;
     private final String topic;
-    private final int partitionCount;
+    private final java.util.function.IntSupplier partitionCount;
+    /** When the coordinator last answered a describe; start-up until the first answer. */
+    private volatile long lastAnswerNanos = System.nanoTime();
+    private volatile int members;
     private final Duration interval;
     private final Consumer<RouteTable> listener;
     private final ScheduledExecutorService scheduler;
     private volatile RouteTable current;
 
-    public GroupRouteTracker(ConsumerSettings settings, int partitionCount, Duration interval,
+    public GroupRouteTracker(ConsumerSettings settings, java.util.function.IntSupplier partitionCount, Duration interval,
                              Consumer<RouteTable> listener) {
         Map<String, Object> config = new HashMap<>(settings.clientProperties());
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
@@ -56,7 +59,7 @@ public final class GroupRouteTracker implements AutoCloseable {
         this.partitionCount = partitionCount;
         this.interval = interval;
         this.listener = listener;
-        this.current = RouteTable.empty(partitionCount);
+        this.current = RouteTable.empty(partitionCount.getAsInt());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "relay-routes");
             thread.setDaemon(true);
@@ -88,10 +91,23 @@ public final class GroupRouteTracker implements AutoCloseable {
         return current;
     }
 
+    /** Time since the group coordinator last answered (or since start-up). */
+    public Duration sinceLastAnswer() {
+        return Duration.ofNanos(System.nanoTime() - lastAnswerNanos);
+    }
+
+    /** Members of the group at the last answer. */
+    public int members() {
+        return members;
+    }
+
     private void refresh() {
         try {
             ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(groupId)).all()
                     .get(10, TimeUnit.SECONDS).get(groupId);
+            lastAnswerNanos = System.nanoTime();
+            members = group.members().size();
+            int partitions = partitionCount.getAsInt();
             Map<Integer, String> owners = new HashMap<>();
             for (MemberDescription member : group.members()) {
                 Optional<String> url = advertisedUrlOf(member.clientId());
@@ -104,12 +120,12 @@ public final class GroupRouteTracker implements AutoCloseable {
                     }
                 }
             }
-            RouteTable table = new RouteTable(partitionCount, owners, Instant.now());
-            boolean changed = !table.owners().equals(current.owners());
+            RouteTable table = new RouteTable(partitions, owners, Instant.now());
+            boolean changed = !table.owners().equals(current.owners()) || partitions != current.partitionCount();
             current = table;
             if (changed) {
                 log.info("Routes changed: {} of {} partitions have an owner; owners {}", owners.size(),
-                        partitionCount, new java.util.TreeSet<>(owners.values()));
+                        partitions, new java.util.TreeSet<>(owners.values()));
                 listener.accept(table);
             }
         } catch (InterruptedException e) {

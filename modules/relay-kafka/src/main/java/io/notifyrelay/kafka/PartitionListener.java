@@ -9,6 +9,10 @@ public interface PartitionListener {
 
     void onRevoked(Set<Integer> removed, Set<Integer> nowOwned);
 
+    /** The topic has more partitions than before (Kafka never has fewer); called before any of them is assigned. */
+    default void onPartitionCountChanged(int previous, int now) {
+    }
+
     PartitionListener NONE = new PartitionListener() {
         @Override
         public void onAssigned(Set<Integer> added, Set<Integer> nowOwned) {

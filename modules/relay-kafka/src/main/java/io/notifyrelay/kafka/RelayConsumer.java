@@ -23,6 +23,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
@@ -63,6 +65,9 @@ public final class RelayConsumer implements AutoCloseable {
     private volatile KafkaMetricsBridge clientMetrics;
     private volatile Consumer<byte[], byte[]> consumer;
     private volatile Set<Integer> ownedPartitions = Set.of();
+    /** The topic's partition count as last seen; 0 until the loop has looked. */
+    private volatile int partitionCount;
+    private long nextMetadataCheckNanos;
     private volatile Throwable failure;
 
     public RelayConsumer(ConsumerSettings settings, ConsumerFactory consumerFactory, EnvelopeDecoder decoder,
@@ -91,7 +96,16 @@ public final class RelayConsumer implements AutoCloseable {
                 .register(meterRegistry);
     }
 
-    /** The consumer configuration the loop runs with: pass-through properties first, then what the relay needs. */
+    /**
+     * Group session timeout (classic protocol): how long the coordinator waits for a silent member before
+     * its partitions move. Kafka's 45 s default stalled a crashed node's partitions for that long; 6 s is
+     * the broker's smallest allowed ({@code group.min.session.timeout.ms}) and rides out a young GC pause.
+     */
+    public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
+    /** Heartbeats to the coordinator: a third of the session timeout, so two may be lost. */
+    public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
+
+    /** The consumer configuration the loop runs with: relay defaults, then pass-through properties, then what the relay needs. */
     public static Map<String, Object> consumerConfig(ConsumerSettings settings) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
@@ -100,6 +114,16 @@ public final class RelayConsumer implements AutoCloseable {
         // 2 ms of wait at most keeps p50 within target
         config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 32 * 1024);
         config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 2);
+        // the group's leader sees added partitions at its next metadata refresh (Kafka's default: 5 min)
+        config.put(org.apache.kafka.clients.CommonClientConfigs.METADATA_MAX_AGE_CONFIG, (int) settings.metadataRefresh().toMillis());
+        boolean classicGroup = settings.mode() == RelayMode.GROUP && settings.groupProtocol() == GroupProtocol.CLASSIC;
+        if (classicGroup) {
+            // the consumer protocol (KIP-848) rejects these: there the broker assigns, incrementally, and
+            // group.consumer.session.timeout.ms on the broker sets the timeout
+            config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+            config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis());
+            config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) HEARTBEAT_INTERVAL.toMillis());
+        }
         config.putAll(settings.clientProperties());
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.clientId());
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
@@ -195,6 +219,11 @@ public final class RelayConsumer implements AutoCloseable {
         }
     }
 
+    /** The topic's partition count as last seen by the loop (0 before it started); it only grows. */
+    public int partitionCount() {
+        return partitionCount;
+    }
+
     /** Partitions this node consumes right now. */
     public Set<Integer> ownedPartitions() {
         return ownedPartitions;
@@ -204,6 +233,9 @@ public final class RelayConsumer implements AutoCloseable {
         Consumer<byte[], byte[]> kafka = consumer;
         Duration backoff = Duration.ofMillis(100);
         try {
+            List<PartitionInfo> atStart = kafka.partitionsFor(settings.topic());
+            partitionCount = atStart == null ? 0 : atStart.size();
+            nextMetadataCheckNanos = System.nanoTime() + settings.metadataRefresh().toNanos();
             if (settings.mode() == RelayMode.BROADCAST) {
                 assignAll(kafka);
             } else {
@@ -212,6 +244,7 @@ public final class RelayConsumer implements AutoCloseable {
             while (!isStopping()) {
                 try {
                     runLoopTasks(kafka);
+                    checkPartitionCount(kafka);
                     ConsumerRecords<byte[], byte[]> records = kafka.poll(settings.pollTimeout());
                     if (!records.isEmpty()) {
                         handler.onBatch(records.count(), () -> {
@@ -256,21 +289,110 @@ public final class RelayConsumer implements AutoCloseable {
         new Rebalance().onPartitionsAssigned(partitions);
     }
 
+    /**
+     * Every {@code metadataRefresh}: has the topic more partitions? The group rebalances by itself (its
+     * leader's metadata is as fresh); a broadcast node assigns the new ones itself, from their beginning,
+     * since everything in them was produced after the change.
+     */
+    private void checkPartitionCount(Consumer<byte[], byte[]> kafka) {
+        long now = System.nanoTime();
+        if (now < nextMetadataCheckNanos) {
+            return;
+        }
+        nextMetadataCheckNanos = now + settings.metadataRefresh().toNanos();
+        List<PartitionInfo> partitions;
+        try {
+            partitions = kafka.partitionsFor(settings.topic(), Duration.ofSeconds(1));
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            return; // asked again at the next check
+        }
+        int count = partitions == null ? 0 : partitions.size();
+        int previous = partitionCount;
+        if (count <= previous || previous == 0) {
+            return;
+        }
+        partitionCount = count;
+        log.info("Topic {} has {} partitions now (was {})", settings.topic(), count, previous);
+        partitionListener.onPartitionCountChanged(previous, count);
+        if (settings.mode() == RelayMode.BROADCAST) {
+            List<TopicPartition> added = new ArrayList<>();
+            for (int partition = previous; partition < count; partition++) {
+                added.add(new TopicPartition(settings.topic(), partition));
+            }
+            List<TopicPartition> all = new ArrayList<>(kafka.assignment());
+            all.addAll(added);
+            kafka.assign(all);
+            kafka.seekToBeginning(added);
+            new Rebalance().onPartitionsAssigned(added);
+        }
+    }
+
+    /**
+     * A partition the group has never committed, in a group that has committed others, was added after
+     * the group started: read it from its beginning, not from {@code auto.offset.reset=latest}, which
+     * would skip what was produced to it before this node got it. A new group still starts at the end.
+     */
+    private void startNewPartitionsAtTheirBeginning(Consumer<byte[], byte[]> kafka, Collection<TopicPartition> assigned) {
+        if (assigned.isEmpty() || settings.mode() != RelayMode.GROUP) {
+            return;
+        }
+        try {
+            Set<TopicPartition> all = new java.util.HashSet<>(assigned);
+            for (int partition = 0; partition < partitionCount; partition++) {
+                all.add(new TopicPartition(settings.topic(), partition));
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(kafka, all);
+            boolean groupHasHistory = committed.values().stream().anyMatch(java.util.Objects::nonNull);
+            if (!groupHasHistory) {
+                return;
+            }
+            List<TopicPartition> fresh = assigned.stream().filter(tp -> committed.get(tp) == null).toList();
+            if (!fresh.isEmpty()) {
+                log.info("Partitions {} have no committed offset in group {}: reading them from their beginning",
+                        partitionsOf(fresh), settings.groupId());
+                kafka.seekToBeginning(fresh);
+            }
+        } catch (RuntimeException e) {
+            // left to auto.offset.reset; logged so a skipped start is visible
+            log.warn("Could not read committed offsets of {}: {}", partitionsOf(assigned), e.toString());
+        }
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> committedOffsets(Consumer<byte[], byte[]> kafka,
+                                                                    Set<TopicPartition> partitions) {
+        return despiteWakeups(() -> kafka.committed(partitions, Duration.ofSeconds(5)));
+    }
+
+    /**
+     * Runs a blocking consumer call on the loop thread, again if a {@link #runOnLoop} wakeup interrupted it:
+     * the task that woke the consumer runs next anyway, so the wakeup is spent.
+     */
+    private <T> T despiteWakeups(java.util.function.Supplier<T> call) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return call.get();
+            } catch (WakeupException e) {
+                if (attempt >= 3 || isStopping()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static Set<Integer> partitionsOf(Collection<TopicPartition> partitions) {
+        Set<Integer> result = new TreeSet<>();
+        for (TopicPartition partition : partitions) {
+            result.add(partition.partition());
+        }
+        return result;
+    }
+
     private void runLoopTasks(Consumer<byte[], byte[]> kafka) {
         LoopContext context = new LoopContext() {
             @Override
             public long position(int partition) {
                 TopicPartition topicPartition = new TopicPartition(settings.topic(), partition);
-                for (int attempt = 0; ; attempt++) {
-                    try {
-                        return kafka.position(topicPartition, Duration.ofSeconds(5));
-                    } catch (WakeupException e) {
-                        // another task was submitted meanwhile; its wakeup is spent, ask again
-                        if (attempt >= 3 || isStopping()) {
-                            throw e;
-                        }
-                    }
-                }
+                return despiteWakeups(() -> kafka.position(topicPartition, Duration.ofSeconds(5)));
             }
 
             @Override
@@ -367,6 +489,7 @@ public final class RelayConsumer implements AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            startNewPartitionsAtTheirBeginning(consumer, partitions);
             Set<Integer> added = partitionsOf(partitions);
             Set<Integer> owned = new TreeSet<>(ownedPartitions);
             owned.addAll(added);
@@ -398,14 +521,6 @@ public final class RelayConsumer implements AutoCloseable {
             log.info("Partitions {}: {}; now owning {}", how, removed, new TreeSet<>(owned));
             rebalances(how).increment();
             partitionListener.onRevoked(removed, ownedPartitions);
-        }
-
-        private Set<Integer> partitionsOf(Collection<TopicPartition> partitions) {
-            Set<Integer> result = new TreeSet<>();
-            for (TopicPartition partition : partitions) {
-                result.add(partition.partition());
-            }
-            return result;
         }
     }
 }

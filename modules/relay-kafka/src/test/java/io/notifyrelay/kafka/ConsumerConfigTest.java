@@ -33,6 +33,27 @@ class ConsumerConfigTest {
         assertFalse(config.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG));
     }
 
+    /** Fail over in seconds, not Kafka's 45 s, and move only what changes owner; users may still override. */
+    @Test
+    void classicGroupFailsOverFastAndRebalancesCooperatively() {
+        Map<String, Object> config = RelayConsumer.consumerConfig(settings(GroupProtocol.CLASSIC, null, Map.of()));
+        assertEquals("org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+                config.get(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG));
+        assertEquals(6000, config.get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
+        assertEquals(2000, config.get(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG));
+        assertEquals(5000, config.get("metadata.max.age.ms"));
+
+        Map<String, Object> overridden = RelayConsumer.consumerConfig(settings(GroupProtocol.CLASSIC, null,
+                Map.of("session.timeout.ms", "20000")));
+        assertEquals("20000", overridden.get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
+
+        // the consumer protocol refuses client-side assignors and timeouts: the broker has them
+        Map<String, Object> kip848 = RelayConsumer.consumerConfig(settings(GroupProtocol.CONSUMER, null, Map.of()));
+        assertFalse(kip848.containsKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG));
+        assertFalse(kip848.containsKey(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
+        assertFalse(kip848.containsKey(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG));
+    }
+
     @Test
     void consumerProtocolAndStaticMembership() {
         Map<String, Object> config = RelayConsumer.consumerConfig(settings(GroupProtocol.CONSUMER, "relay-node-3",

@@ -544,5 +544,32 @@ class RelayConsumerTest {
             assertEquals(Set.of("live-0", "live-2"), Set.copyOf(handler.ids()));
             assertEquals(2, handler.events.size());
         }
+
+        /** A partition added while running is read, from its beginning: everything in it is new. */
+        @Test
+        void assignsAddedPartitionsFromTheirBeginning() {
+            // a 1 s refresh instead of the 5 s default, to keep the test short
+            ConsumerSettings settings = new ConsumerSettings("broker-1:9092", TOPIC, "relay-group",
+                    GroupProtocol.CLASSIC, null, Duration.ofMillis(7), Map.of(), RelayMode.BROADCAST, "notify-relay",
+                    Duration.ofSeconds(1));
+            mock.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, null, null, null),
+                    new PartitionInfo(TOPIC, 1, null, null, null)));
+            mock.updateEndOffsets(Map.of(tp(0), 5L, tp(1), 0L, tp(2), 3L));
+            mock.updateBeginningOffsets(Map.of(tp(2), 0L));
+            relay = new RelayConsumer(settings, config -> mock, new EnvelopeDecoder("epoch-01", 4096), handler,
+                    listener);
+            relay.start();
+            await().atMost(WAIT).until(relay::isReady);
+            assertEquals(2, relay.partitionCount());
+
+            mock.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, null, null, null),
+                    new PartitionInfo(TOPIC, 1, null, null, null), new PartitionInfo(TOPIC, 2, null, null, null)));
+
+            await().atMost(WAIT).until(() -> relay.ownedPartitions().equals(Set.of(0, 1, 2)));
+            assertEquals(3, relay.partitionCount());
+            assertTrue(listener.calls.contains("assigned [2] owning [0, 1, 2]"), listener.calls.toString());
+            send(valid(2, 0, "first-of-new"));
+            awaitEvents("first-of-new");
+        }
     }
 }

@@ -19,6 +19,11 @@ public final class DevKafkaBroker {
             switch (args[i]) {
                 case "--port" -> builder.port(Integer.parseInt(value(args, ++i, "--port")));
                 case "--data-dir" -> builder.dataDirectory(Path.of(value(args, ++i, "--data-dir")));
+                case "--extra-listener" -> {
+                    // NAME:port:advertisedPort, for tests that put a forwarder in front of some clients
+                    String[] parts = value(args, ++i, "--extra-listener").split(":");
+                    builder.extraListener(parts[0], Integer.parseInt(parts[1]), Integer.parseInt(parts[2]));
+                }
                 default -> {
                     System.err.println("usage: DevKafkaBroker [--port 9092] [--data-dir DIR]; unknown: " + args[i]);
                     System.exit(2);

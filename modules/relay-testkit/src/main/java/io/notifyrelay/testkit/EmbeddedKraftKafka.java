@@ -62,6 +62,8 @@ public final class EmbeddedKraftKafka extends AbstractKafkaBackend {
     private final int port;
     private final Path dataDirectory;
     private final Map<String, String> brokerProperties;
+    /** NAME:port:advertisedPort of a second plaintext listener (server mode), or null. */
+    private final String extraListener;
 
     private final Object lock = new Object();
     private Running running;
@@ -71,6 +73,7 @@ public final class EmbeddedKraftKafka extends AbstractKafkaBackend {
         this.port = builder.port;
         this.dataDirectory = builder.dataDirectory;
         this.brokerProperties = Collections.unmodifiableMap(new LinkedHashMap<>(builder.brokerProperties));
+        this.extraListener = builder.extraListener;
     }
 
     public static Builder builder() {
@@ -258,6 +261,14 @@ public final class EmbeddedKraftKafka extends AbstractKafkaBackend {
             props.put("controller.listener.names", CONTROLLER_LISTENER);
             props.put("inter.broker.listener.name", BROKER_LISTENER);
             props.put("log.dirs", dir.toAbsolutePath().toString());
+            if (config.extraListener != null) {
+                String[] parts = config.extraListener.split(":");
+                props.put("listeners", props.get("listeners") + "," + parts[0] + "://" + HOST + ":" + parts[1]);
+                props.put("advertised.listeners", props.get("advertised.listeners") + "," + parts[0] + "://" + HOST
+                        + ":" + parts[2]);
+                props.put("listener.security.protocol.map", props.get("listener.security.protocol.map") + ","
+                        + parts[0] + ":PLAINTEXT");
+            }
             props.putAll(config.effectiveBrokerProperties());
 
             KafkaRaftServer server = null;
@@ -363,6 +374,7 @@ public final class EmbeddedKraftKafka extends AbstractKafkaBackend {
 
     /** Mutable builder for the immutable {@link EmbeddedKraftKafka} configuration. */
     public static final class Builder {
+        private String extraListener;
         private int port;
         private Path dataDirectory;
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
@@ -394,6 +406,15 @@ public final class EmbeddedKraftKafka extends AbstractKafkaBackend {
         /** Broker config override, applied after the test defaults in {@link KafkaBackends#BROKER_PROPERTIES}. */
         public Builder brokerProperty(String key, String value) {
             brokerProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * A second plaintext listener on {@code port} that tells its clients to connect to {@code advertisedPort}
+         * (server mode): a TCP forwarder there carries all of a client's traffic, so a test can cut it off.
+         */
+        public Builder extraListener(String name, int port, int advertisedPort) {
+            this.extraListener = name + ":" + port + ":" + advertisedPort;
             return this;
         }
 

@@ -18,6 +18,8 @@ public final class CloseCodes {
     public static final int FORBIDDEN = 4403;
     /** No {@code auth} frame within the configured time. */
     public static final int AUTH_TIMEOUT = 4408;
+    /** This node cannot reach Kafka: reconnect to another node (ask {@code GET /v1/routes} of another node). */
+    public static final int KAFKA_UNREACHABLE = 4503;
     /** The session read too slowly: its outbound buffer passed the limit. Resume from the last cursor. */
     public static final int TOO_SLOW = 4429;
 

@@ -55,6 +55,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private final SessionAcceptor acceptor;
     private final Dispatcher<Subscriber> dispatcher;
     private final BooleanSupplier ready;
+    private final BooleanSupplier alive;
     private final Supplier<Map<String, Object>> readinessDetails;
     private final SessionLimits limits;
     private final ServerTls tls;
@@ -70,6 +71,8 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private volatile InetSocketAddress clientAddress;
     private volatile InetSocketAddress managementAddress;
     private volatile boolean accepting = true;
+    /** While this node cannot reach Kafka and another node can, new sessions are sent there. */
+    private volatile boolean sendingElsewhere;
     /** One heartbeat timer for the node rather than one per session (~130 bytes of timer state each). */
     private volatile org.xnio.XnioExecutor.Key heartbeats;
 
@@ -103,6 +106,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
             refusedCounter(reason); // at zero from start-up, like every documented series
         }
         this.ready = builder.ready;
+        this.alive = builder.alive;
         this.readinessDetails = builder.readinessDetails;
 
         HttpHandler webSocketHandshake = forgetUpgradeHeaders(Handlers.websocket(upgraded.counting(acceptor)));
@@ -199,6 +203,27 @@ public final class RelayWebSocketServer implements AutoCloseable {
         acceptor.sessions().forEach(session -> session.notifyAssigned(Set.copyOf(assigned)));
     }
 
+    /** The topic has more partitions than {@code previous}: contacts placed elsewhere now are told where. */
+    public void partitionCountChanged(int previous) {
+        acceptor.sessions().forEach(session -> session.notifyPartitionCountChanged(previous));
+    }
+
+    /**
+     * This node lost (or regained) Kafka. Sessions get a {@code status} frame; with {@code sendElsewhere}
+     * (another node is ready) they are closed with {@link CloseCodes#KAFKA_UNREACHABLE} and new ones refused,
+     * so clients reconnect to a node that can serve them, from their cursors.
+     */
+    public void kafkaLinkChanged(boolean reachable, boolean sendElsewhere) {
+        sendingElsewhere = !reachable && sendElsewhere;
+        for (WsSession session : acceptor.sessions()) {
+            session.notifyKafkaStatus(reachable);
+            if (sendingElsewhere) {
+                session.onIoThread(() -> session.close(CloseCodes.KAFKA_UNREACHABLE,
+                        "this node cannot reach Kafka; reconnect to another node"));
+            }
+        }
+    }
+
     /** New owners are known: sessions waiting for them get their {@code moved} frames. */
     public void routesChanged() {
         acceptor.sessions().forEach(WsSession::notifyRoutesChanged);
@@ -243,12 +268,16 @@ public final class RelayWebSocketServer implements AutoCloseable {
 
     /**
      * Whether a handshake that would make a new session (of either transport) may go on; if not, it has been
-     * answered: 503 while stopping or when the node has {@code RELAY_MAX_SESSIONS} sessions, 403 for an Origin
+     * answered: 503 while stopping, while this node cannot reach Kafka and another can, or when the node has {@code RELAY_MAX_SESSIONS} sessions, 403 for an Origin
      * not on the allow-list.
      */
     private boolean admit(HttpServerExchange exchange) {
         if (!accepting) {
             refuse(exchange, 503, "node is shutting down; connect to another node");
+            return false;
+        }
+        if (sendingElsewhere) {
+            refuse(exchange, 503, "node cannot reach Kafka; connect to another node");
             return false;
         }
         if (sessionCount() >= limits.maxSessions()) {
@@ -272,7 +301,8 @@ public final class RelayWebSocketServer implements AutoCloseable {
     }
 
     private void live(HttpServerExchange exchange) {
-        sendJson(exchange, 200, Map.of("status", "UP", "node", settings.nodeId()));
+        boolean isAlive = alive.getAsBoolean();
+        sendJson(exchange, isAlive ? 200 : 503, Map.of("status", isAlive ? "UP" : "DOWN", "node", settings.nodeId()));
     }
 
     private void ready(HttpServerExchange exchange) {
@@ -308,6 +338,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
         private TokenLifecycle tokenLifecycle = TokenLifecycle.DEFAULTS;
         private ServerTls tls;
         private BooleanSupplier ready = () -> true;
+        private BooleanSupplier alive = () -> true;
         private Supplier<Map<String, Object>> readinessDetails = Map::of;
         private final Map<String, HttpEndpoint> endpoints = new LinkedHashMap<>();
         private final Map<String, HttpEndpoint> postEndpoints = new LinkedHashMap<>();
@@ -407,6 +438,12 @@ public final class RelayWebSocketServer implements AutoCloseable {
         public Builder readiness(BooleanSupplier ready, Supplier<Map<String, Object>> details) {
             this.ready = ready;
             this.readinessDetails = details;
+            return this;
+        }
+
+        /** What {@code /health/live} answers: false (503) tells the orchestrator to restart the node. */
+        public Builder liveness(BooleanSupplier alive) {
+            this.alive = Objects.requireNonNull(alive, "alive");
             return this;
         }
 

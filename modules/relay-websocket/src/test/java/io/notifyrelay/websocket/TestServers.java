@@ -53,6 +53,11 @@ final class TestServers {
         }
 
         @Override
+        public int partitionOf(String contactId, int partitionCount) {
+            return 0;
+        }
+
+        @Override
         public int partitionOf(String contactId) {
             return 0;
         }

@@ -14,6 +14,9 @@ public interface PartitionView {
     /** The partition the producer puts this contact's records on. */
     int partitionOf(String contactId);
 
+    /** Where the producer put this contact while the topic had {@code partitionCount} partitions. */
+    int partitionOf(String contactId, int partitionCount);
+
     /** Partitions whose events this node delivers right now. */
     Set<Integer> ownedPartitions();
 

@@ -116,7 +116,7 @@ class AsyncApiDocumentTest {
     void closeCodesAreDocumented() {
         JsonNode channel = document.at("/channels/relaySocket");
         // io.notifyrelay.websocket.CloseCodes (relay-it's FrameContractIT checks that list against the class)
-        List<String> codes = List.of("1001", "1008", "1009", "1012", "1013", "4401", "4403", "4408", "4429");
+        List<String> codes = List.of("1001", "1008", "1009", "1012", "1013", "4401", "4403", "4408", "4429", "4503");
         for (String code : codes) {
             assertTrue(channel.path("description").asText().contains("| " + code + " |"), code);
             assertTrue(channel.path("x-close-codes").has(code), code);
@@ -151,7 +151,7 @@ class AsyncApiDocumentTest {
         try (Stream<Path> files = Files.list(SchemaFiles.SCHEMAS_DIR.resolve("websocket"))) {
             List<String> frames = files.map(f -> f.getFileName().toString().replace(".schema.json", ""))
                     .filter(name -> !name.endsWith("-frame")).sorted().toList();
-            assertEquals(12, frames.size(), frames::toString);
+            assertEquals(13, frames.size(), frames::toString);
             for (String frame : frames) {
                 assertEquals("./websocket/" + frame + ".schema.json", messages.path(frame).at("/payload/$ref").asText(), frame);
                 assertEquals(frame, messages.path(frame).path("name").asText());

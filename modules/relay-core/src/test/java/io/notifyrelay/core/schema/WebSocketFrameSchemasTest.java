@@ -36,8 +36,8 @@ class WebSocketFrameSchemasTest {
     private static final Map<String, JsonSchema> SCHEMAS = new TreeMap<>();
 
     private static final List<String> SUBSCRIBED_REASONS = List.of("epoch_changed", "bad_cursor", "bad_since",
-            "cursor_out_of_range", "retention", "replay_limit", "replay_busy", "replay_timeout", "replay_failed",
-            "resume_unavailable");
+            "cursor_out_of_range", "no_cursor", "retention", "replay_limit", "replay_busy", "replay_timeout",
+            "replay_failed", "resume_unavailable");
     private static final List<String> ERROR_CODES = List.of("bad_frame", "unknown_type", "too_many_subscriptions",
             "resume_in_progress");
 
@@ -75,6 +75,10 @@ class WebSocketFrameSchemasTest {
                 server(true, "{\"type\":\"unsubscribed\",\"contacts\":[\"c\",\"c\"]}"),
                 server(true, "{\"type\":\"token_expiring\",\"expiresAt\":\"2026-01-31T12:00:00Z\",\"refreshWithin\":0}"),
                 server(true, "{\"type\":\"pong\"}"),
+                server(true, "{\"type\":\"status\",\"kafka\":\"unreachable\"}"),
+                server(true, "{\"type\":\"status\",\"kafka\":\"ok\"}"),
+                server(false, "{\"type\":\"status\",\"kafka\":\"maybe\"}"),
+                server(false, "{\"type\":\"status\"}"),
                 server(true, "{\"type\":\"pong\",\"added\":\"later\"}"),
 
                 server(false, "{\"type\":\"hello\"}"),
@@ -196,7 +200,7 @@ class WebSocketFrameSchemasTest {
         for (String value : concat(SUBSCRIBED_REASONS, ERROR_CODES)) {
             assertTrue(readme.contains("`" + value + "`"), "README does not mention " + value);
         }
-        for (String code : List.of("1001", "1008", "1009", "1012", "1013", "4401", "4403", "4408", "4429")) {
+        for (String code : List.of("1001", "1008", "1009", "1012", "1013", "4401", "4403", "4408", "4429", "4503")) {
             assertTrue(readme.contains("| " + code + " |"), "README close codes lack " + code);
         }
     }

@@ -124,11 +124,21 @@ public final class ServerFrames {
      */
     public static String subscribed(Collection<String> contacts, Collection<Integer> partitions, Boolean recovered,
                                     String reason) {
+        return subscribed(contacts, partitions, recovered, reason, null);
+    }
+
+    /** @param unrecovered when {@code recovered} is false, the partitions that may have a gap; null if unknown */
+    public static String subscribed(Collection<String> contacts, Collection<Integer> partitions, Boolean recovered,
+                                    String reason, Collection<Integer> unrecovered) {
         ObjectNode frame = frame("subscribed");
         if (recovered != null) {
             frame.put("recovered", recovered.booleanValue());
             if (reason != null) {
                 frame.put("reason", reason);
+            }
+            if (!recovered && unrecovered != null) {
+                ArrayNode gaps = frame.putArray("unrecovered");
+                unrecovered.forEach(gaps::add);
             }
         }
         frame.put("lobWide", contacts == null);
@@ -174,6 +184,15 @@ public final class ServerFrames {
         frame.put("code", code);
         frame.put("message", message);
         return frame.toString();
+    }
+
+    /**
+     * Whether this node reaches Kafka: {@code unreachable} means events for the session are delayed (nothing is
+     * lost: they are delivered, or resumed from the cursor, once the node or another one reads them again).
+     */
+    public static String status(boolean kafkaReachable) {
+        return kafkaReachable ? "{\"type\":\"status\",\"kafka\":\"ok\"}"
+                : "{\"type\":\"status\",\"kafka\":\"unreachable\"}";
     }
 
     public static String pong() {

@@ -300,6 +300,13 @@ public final class WsSession implements Subscriber {
         Principal who = principal;
         Map<Integer, Long> from = new java.util.HashMap<>(plan.fromOffsets());
         from.keySet().retainAll(partitions);
+        // a served partition with neither a cursor nor a since time has no known position: never claim it
+        Set<Integer> noPosition = new TreeSet<>(partitions);
+        if (plan.since() == null) {
+            noPosition.removeAll(from.keySet());
+        } else {
+            noPosition.clear();
+        }
         Set<Integer> servedPartitions = ConcurrentHashMap.newKeySet();
         servedPartitions.addAll(partitions);
         Set<String> servedContacts = ConcurrentHashMap.newKeySet();
@@ -394,11 +401,15 @@ public final class WsSession implements Subscriber {
 
             @Override
             public void finish(boolean recovered, String reason) {
-                boolean complete = recovered && plan.problem() == null;
+                noPosition.retainAll(servedPartitions);
+                boolean complete = recovered && plan.problem() == null && noPosition.isEmpty();
                 resuming = false; // before subscribed goes out: the client may subscribe again at once
+                // the partitions that may have a gap: those without a position, or all when the replay failed
+                Set<Integer> unrecovered = recovered && plan.problem() == null ? noPosition
+                        : new TreeSet<>(servedPartitions);
+                String why = plan.problem() != null ? plan.problem() : !recovered ? reason : "no_cursor";
                 sendControl(ServerFrames.subscribed(resumedContacts == null ? null : new ArrayList<>(servedContacts),
-                        new TreeSet<>(servedPartitions), complete,
-                        complete ? null : (plan.problem() != null ? plan.problem() : reason)));
+                        new TreeSet<>(servedPartitions), complete, complete ? null : why, unrecovered));
                 if (!movedAtSeam.isEmpty()) {
                     sendMoves(movedAtSeam);
                 }
@@ -483,6 +494,37 @@ public final class WsSession implements Subscriber {
         if (!back.isEmpty()) {
             addContacts(back);
             context.registry().subscribeContacts(who.lobId(), back, this);
+        }
+    }
+
+    /**
+     * The topic grew from {@code previous} partitions: contacts the producers now put on a partition this
+     * node does not own are also sent to that partition's owner ({@code moved}), while they stay subscribed
+     * here, so what producers with older metadata still write to the old partition keeps arriving too.
+     */
+    void partitionCountChanged(int previous) {
+        if (principal == null || lobWide) {
+            return; // a LOB-wide session is served every partition this node owns, old and new
+        }
+        Set<Integer> owned = context.partitions().ownedPartitions();
+        Map<Integer, Set<String>> alsoElsewhere = new TreeMap<>();
+        for (String contactId : contacts) {
+            int now = context.partitions().partitionOf(contactId);
+            if (now != context.partitions().partitionOf(contactId, previous) && !owned.contains(now)) {
+                alsoElsewhere.computeIfAbsent(now, p -> new LinkedHashSet<>()).add(contactId);
+            }
+        }
+        Map<Integer, Set<String>> known = new TreeMap<>();
+        alsoElsewhere.forEach((partition, moving) -> {
+            if (context.partitions().ownerOf(partition).isPresent()) {
+                known.put(partition, moving);
+            } else {
+                // the new partition has no owner yet: told by routesChanged once it has
+                pendingMoves.computeIfAbsent(partition, p -> new LinkedHashSet<>()).addAll(moving);
+            }
+        });
+        if (!known.isEmpty()) {
+            sendMoves(known);
         }
     }
 
@@ -731,6 +773,19 @@ public final class WsSession implements Subscriber {
 
     public void notifyAssigned(Set<Integer> assigned) {
         onIoThread(() -> partitionsAssigned(assigned));
+    }
+
+    /** Tells the client whether this node reaches Kafka; once authenticated, nothing before. */
+    public void notifyKafkaStatus(boolean reachable) {
+        onIoThread(() -> {
+            if (principal != null) {
+                sendControl(ServerFrames.status(reachable));
+            }
+        });
+    }
+
+    public void notifyPartitionCountChanged(int previous) {
+        onIoThread(() -> partitionCountChanged(previous));
     }
 
     public void notifyRoutesChanged() {
