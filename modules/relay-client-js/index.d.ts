@@ -83,6 +83,8 @@ interface NotificationBase {
   cursor: string;
   lobId: string;
   contactId: string;
+  /** W3C `traceparent` of the notification's trace (the `event` frame's), to parent a front-end span; or null. */
+  traceparent: string | null;
   /** `verified` normalised: true, false, or null (absent, "null", not verified yet). */
   verified: boolean | null;
   /** `payload.contactDetail` as an object (parsed when it was sent as a string); null when there is none. */
@@ -257,7 +259,7 @@ export default NotifyRelayClient;
 
 /** The notification handed to listeners, from a relay `event` frame. */
 export declare function toNotification(frame: {
-  id: string; cursor: string; lobId: string; contactId: string; data: NotificationData;
+  id: string; cursor: string; lobId: string; contactId: string; traceparent?: string; data: NotificationData;
 }, node?: string | null): Notification;
 export declare function stateOf(payloadType: PayloadType, payload: object): NotificationState | null;
 /** The partition of a contact under the relay's partitioner; undefined for an unknown partitioner. */

@@ -57,6 +57,8 @@ export function toNotification(frame, node = null) {
     cursor: frame.cursor,
     lobId: frame.lobId,
     contactId: frame.contactId,
+    // W3C trace context of the notification (the relay's span, or the producer's): the parent of a front-end span
+    traceparent: typeof frame.traceparent === 'string' ? frame.traceparent : null,
     payloadType: data.payloadType,
     state: stateOf(data.payloadType, payload),
     payload,

@@ -45,6 +45,10 @@ describe('without a relay', () => {
     assert.equal(issuance.state, 'stored-in-wallet');
     assert.equal(issuance.contact.givenName, 'Alice');
     assert.equal(issuance.verified, null);
+    assert.equal(issuance.traceparent, null, 'no trace in the frame');
+    const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    assert.equal(toNotification({ ...frame({ payloadType: 'CONNECTION_RESPONSE', payload: {} }), traceparent: tp })
+      .traceparent, tp, 'the frame\'s traceparent, for a front-end span to continue');
     const holder = toNotification(frame({ payloadType: 'VERIFICATION_RESPONSE', payload: { credOfferId: 'o',
       credentialStatus: 'presentation-requested', contactDetail: { contactId: 'c' } }, verified: 'false' }));
     assert.equal(holder.state, 'presentation-requested');

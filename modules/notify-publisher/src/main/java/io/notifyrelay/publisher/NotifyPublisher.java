@@ -46,6 +46,7 @@ public final class NotifyPublisher implements AutoCloseable {
     private final Clock clock;
     private final NotificationSchema schema;
     private final Map<String, Object> producerConfig;
+    private final PublishTracing tracing;
 
     private NotifyPublisher(Builder builder, Producer<byte[], byte[]> producer, Map<String, Object> producerConfig) {
         this.producer = producer;
@@ -54,6 +55,7 @@ public final class NotifyPublisher implements AutoCloseable {
         this.clock = builder.clock;
         this.schema = NotificationSchema.instance();
         this.producerConfig = producerConfig;
+        this.tracing = new PublishTracing(builder.openTelemetry, builder.topic);
     }
 
     public static Builder builder() {
@@ -161,22 +163,26 @@ public final class NotifyPublisher implements AutoCloseable {
         headers.add(CloudEventHeaders.TIME, utf8(DateTimeFormatter.ISO_INSTANT.format(now)));
         headers.add(CloudEventHeaders.LOB_ID, utf8(lobId));
         headers.add(CloudEventHeaders.CONTENT_TYPE, utf8(CloudEventHeaders.JSON_CONTENT_TYPE));
+        PublishTracing.Publication trace = tracing.start(eventId);
+        trace.headers().forEach((name, value) -> headers.add(name, utf8(value)));
         ProducerRecord<byte[], byte[]> record =
                 new ProducerRecord<>(topic, null, now.toEpochMilli(), utf8(contactId), notificationJson, headers);
 
         CompletableFuture<PublishResult> result = new CompletableFuture<>();
         try {
             producer.send(record, (metadata, exception) -> {
+                trace.end(exception);
                 if (exception != null) {
                     result.completeExceptionally(exception);
                 } else {
                     Instant timestamp = metadata.hasTimestamp() ? Instant.ofEpochMilli(metadata.timestamp()) : now;
                     result.complete(new PublishResult(metadata.topic(), metadata.partition(), metadata.offset(),
-                            eventId, timestamp));
+                            eventId, timestamp, trace.traceparent()));
                 }
             });
         } catch (RuntimeException e) {
             // send() may also throw (e.g. producer closed, metadata timeout); report it like any Kafka failure
+            trace.end(e);
             result.completeExceptionally(e);
         }
         return result;
@@ -223,8 +229,19 @@ public final class NotifyPublisher implements AutoCloseable {
         private final Map<String, Object> extraProperties = new LinkedHashMap<>();
         private Producer<byte[], byte[]> producer;
         private Clock clock = Clock.systemUTC();
+        private io.opentelemetry.api.OpenTelemetry openTelemetry = io.opentelemetry.api.OpenTelemetry.noop();
 
         private Builder() {
+        }
+
+        /**
+         * The application's OpenTelemetry, for a PRODUCER span per notification. Without it (or with a no-op one)
+         * the publisher still continues the caller's current trace ({@code Context.current()}) or starts one, and
+         * sends it as {@code ce_traceparent}.
+         */
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+            this.openTelemetry = Objects.requireNonNull(openTelemetry);
+            return this;
         }
 
         public Builder bootstrapServers(String bootstrapServers) {

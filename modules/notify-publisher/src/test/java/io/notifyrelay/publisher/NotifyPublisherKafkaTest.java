@@ -79,7 +79,8 @@ class NotifyPublisherKafkaTest {
                 "ce_type=notify.issuance-response",
                 "ce_time=" + result.timestamp(),
                 "ce_lobid=lob-faber",
-                "content-type=application/json"), headers);
+                "content-type=application/json",
+                "ce_traceparent=" + result.traceparent()), headers);
     }
 
     @Test

@@ -83,7 +83,8 @@ class NotifyPublisherTest {
                 "ce_type=notify.connection-response",
                 "ce_time=2025-04-02T13:21:33.120Z",
                 "ce_lobid=lob-faber",
-                "content-type=application/json"), headerLines(record));
+                "content-type=application/json",
+                "ce_traceparent=" + result.traceparent()), headerLines(record));
         assertEquals(result.eventId(), UUID.fromString(result.eventId()).toString(), "ce_id is a random UUID");
         assertEquals("notify.events", result.topic());
         assertEquals(0L, result.offset());

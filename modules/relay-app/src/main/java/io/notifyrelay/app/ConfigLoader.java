@@ -29,6 +29,8 @@ public final class ConfigLoader {
 
     private final Map<ConfigOption, String> values = new EnumMap<>(ConfigOption.class);
     private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
+    /** The standard OpenTelemetry variables (OTEL_*), read by the SDK when tracing is on. */
+    private final Map<String, String> otelEnvironment = new java.util.TreeMap<>();
     private final List<String> problems = new ArrayList<>();
 
     private ConfigLoader() {
@@ -51,6 +53,11 @@ public final class ConfigLoader {
     }
 
     private void readEnv(Map<String, String> env) {
+        env.forEach((name, value) -> {
+            if (name.startsWith("OTEL_") && value != null) {
+                otelEnvironment.put(name, value.trim());
+            }
+        });
         for (ConfigOption option : ConfigOption.values()) {
             String value = env.get(option.envName());
             if (value != null && !value.isBlank() && option != ConfigOption.KAFKA_PROPERTY) {
@@ -148,7 +155,8 @@ public final class ConfigLoader {
                 nonBlank(ConfigOption.GROUP_ID), groupProtocol, string(ConfigOption.GROUP_INSTANCE_ID),
                 positiveInt(ConfigOption.MAX_RECORD_BYTES), kafkaProperties, mode, partitioner,
                 boundedDuration(ConfigOption.METADATA_REFRESH, Duration.ofSeconds(1), Duration.ofMinutes(5)),
-                boundedDuration(ConfigOption.KAFKA_UNREACHABLE_AFTER, Duration.ofSeconds(2), Duration.ofMinutes(5)));
+                boundedDuration(ConfigOption.KAFKA_UNREACHABLE_AFTER, Duration.ofSeconds(2), Duration.ofMinutes(5)),
+                startupTimeout());
 
         int port = integer(ConfigOption.HTTP_PORT);
         if (port < 0 || port > 65535) {
@@ -244,12 +252,14 @@ public final class ConfigLoader {
         Duration shutdown = positiveDuration(ConfigOption.SHUTDOWN_TIMEOUT);
         RelayConfig.Edge edge = new EdgeOptions(this::string, this::duration, problems,
                 DescriptorLimit.ofThisProcess()).edge(port);
+        RelayConfig.Tracing tracing = tracing();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         RelayConfig.Logging logging = new RelayConfig.Logging(logFormat,
                 string(ConfigOption.LOG_LEVEL).toUpperCase(Locale.ROOT));
-        return new RelayConfig(kafka, http, auth, sessions, replay, records, limits, logging, nodeId, shutdown, edge);
+        return new RelayConfig(kafka, http, auth, sessions, replay, records, limits, logging, nodeId, shutdown, edge,
+                tracing);
     }
 
     private String publicKeyPem() {
@@ -330,6 +340,25 @@ public final class ConfigLoader {
             problems.add(option.envName() + " must be a duration like 500ms, 10s, 2m or PT10S, got '" + value + "'");
             return Duration.ZERO;
         }
+    }
+
+    /** Tracing follows the OpenTelemetry conventions: off unless OTEL_TRACES_EXPORTER=otlp (and OTEL_SDK_DISABLED is not true). */
+    private RelayConfig.Tracing tracing() {
+        String exporter = otelEnvironment.getOrDefault("OTEL_TRACES_EXPORTER", "none").toLowerCase(Locale.ROOT);
+        if (!exporter.equals("none") && !exporter.equals("otlp")) {
+            problems.add("OTEL_TRACES_EXPORTER must be otlp or none (the relay ships the OTLP exporter only), got '"
+                    + exporter + "'");
+        }
+        boolean disabled = otelEnvironment.getOrDefault("OTEL_SDK_DISABLED", "false").equalsIgnoreCase("true");
+        return new RelayConfig.Tracing(exporter.equals("otlp") && !disabled, otelEnvironment);
+    }
+
+    private Duration startupTimeout() {
+        Duration value = positiveDuration(ConfigOption.KAFKA_STARTUP_TIMEOUT);
+        if (value.compareTo(Duration.ofMinutes(10)) > 0) {
+            problems.add(ConfigOption.KAFKA_STARTUP_TIMEOUT.envName() + " must be at most 10m, got " + value);
+        }
+        return value;
     }
 
     private Duration boundedDuration(ConfigOption option, Duration min, Duration max) {

@@ -17,6 +17,8 @@ public enum ConfigOption {
     PARTITIONER("murmur2", "How producers place contacts: murmur2 (Java client, kafkajs) or consistent_random "
             + "(librdkafka: kcat, confluent-kafka, node-rdkafka)."),
     GROUP_INSTANCE_ID(null, "Static membership id (group.instance.id) for rolling restarts; unique per node."),
+    KAFKA_STARTUP_TIMEOUT("30s", "How long start-up tries to reach Kafka and describe the topic before it stops with "
+            + "one message naming the servers and what each did (exit code 1). At most 10m."),
     METADATA_REFRESH("5s", "How often the relay looks for added partitions of the topic (and the consumer's "
             + "metadata.max.age.ms): new partitions are read from their beginning and routes follow. 1s to 5m."),
     KAFKA_UNREACHABLE_AFTER("6s", "How long a node may go without an answer from Kafka (topic leaders, group "

@@ -13,7 +13,8 @@ import java.util.Set;
 
 /** A relay node's whole configuration, one typed record per concern, validated by {@link ConfigLoader}. */
 public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, Replay replay, Records records,
-                          Limits limits, Logging logging, String nodeId, Duration shutdownTimeout, Edge edge) {
+                          Limits limits, Logging logging, String nodeId, Duration shutdownTimeout, Edge edge,
+                          Tracing tracing) {
 
     /**
      * What anonymous clients may make the listener hold, what a socket.io client may send, and where operators'
@@ -22,6 +23,20 @@ public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, 
      * @param managementPort the port of the /metrics and /health listener, or null to serve them on the HTTP port
      */
     public record Edge(ListenerBounds listener, SocketIoLimits socketIo, Integer managementPort) {
+    }
+
+    /**
+     * @param enabled         OTEL_TRACES_EXPORTER=otlp: spans are made and exported with OTLP
+     * @param otelEnvironment the OTEL_* variables (endpoint, headers, service name, sampler …) the SDK reads
+     */
+    public record Tracing(boolean enabled, Map<String, String> otelEnvironment) {
+        public Tracing {
+            otelEnvironment = Map.copyOf(otelEnvironment);
+        }
+
+        public static Tracing off() {
+            return new Tracing(false, Map.of());
+        }
     }
 
     /** @param format "text" or "json"; @param level the root log level */
@@ -54,10 +69,12 @@ public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, 
      * @param mode            "group" or "broadcast"; @param partitioner a name {@code ContactPartitioners} knows
      * @param metadataRefresh how often added partitions are looked for
      * @param unreachableAfter how long without an answer from Kafka before the node turns not-ready
+     * @param startupTimeout  how long start-up tries to reach the cluster and describe the topic
      */
     public record Kafka(String bootstrapServers, String topic, String groupId, String groupProtocol,
                         String groupInstanceId, int maxRecordBytes, Map<String, String> properties,
-                        String mode, String partitioner, Duration metadataRefresh, Duration unreachableAfter) {
+                        String mode, String partitioner, Duration metadataRefresh, Duration unreachableAfter,
+                        Duration startupTimeout) {
         public Kafka {
             properties = Map.copyOf(properties);
         }

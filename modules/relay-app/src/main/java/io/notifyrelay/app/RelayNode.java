@@ -69,6 +69,7 @@ public final class RelayNode implements AutoCloseable {
     /** Null when dead-lettering is off. */
     private final DeadLetterQueue deadLetters;
     private final JwtTokenVerifier tokenVerifier;
+    private final RelayTracing tracing;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicLong eventsConsumed = new AtomicLong();
     private final AtomicLong eventsDelivered = new AtomicLong();
@@ -77,7 +78,7 @@ public final class RelayNode implements AutoCloseable {
     private final RateLimitedLog rejectedLog = new RateLimitedLog(log, 20);
 
     private RelayNode(RelayConfig config, ConsumerFactory consumerFactory, Map<String, HttpEndpoint> extraEndpoints,
-                      Map<String, HttpEndpoint> postEndpoints) {
+                      Map<String, HttpEndpoint> postEndpoints, RelayTracing tracing) {
         this.config = config;
         // first, so an unusable key stops start-up before anything else is opened
         this.tokenVerifier = JwtTokenVerifier.create(config.auth().jwtSettings());
@@ -88,7 +89,8 @@ public final class RelayNode implements AutoCloseable {
         this.mode = RelayMode.valueOf(kafka.mode().toUpperCase(Locale.ROOT));
         this.partitioner = ContactPartitioners.byName(kafka.partitioner());
         ConsumerSettings probe = consumerSettings(config, "notify-relay");
-        this.topic = TopicInspector.describe(probe, Duration.ofSeconds(30));
+        this.topic = TopicInspector.describe(probe, kafka.startupTimeout());
+        this.tracing = tracing != null ? tracing : RelayTracing.create(config.tracing(), kafka.topic());
 
         // the listener must be bound before the advertised URL (and so the consumer's client id) is known
         RelayConsumer[] consumerRef = new RelayConsumer[1];
@@ -114,8 +116,12 @@ public final class RelayNode implements AutoCloseable {
                 .listenerBounds(config.edge().listener())
                 .socketIoLimits(config.edge().socketIo())
                 .managementPort(config.edge().managementPort())
-                .managementEndpoint("/metrics", query -> new HttpEndpoint.Response(200, RelayMetrics.CONTENT_TYPE,
-                        metrics.scrape()))
+                .managementEndpoint("/metrics", query -> {
+                    if (consumerRef[0] != null) { // null while the node is still being built
+                        consumerRef[0].refreshMetrics(); // the Kafka client's metrics as of now: lag of new partitions
+                    }
+                    return new HttpEndpoint.Response(200, RelayMetrics.CONTENT_TYPE, metrics.scrape());
+                })
                 .readiness(() -> isReady(), this::readinessDetails)
                 .liveness(() -> consumerRef[0] == null || consumerRef[0].isAlive())
                 .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
@@ -148,6 +154,7 @@ public final class RelayNode implements AutoCloseable {
                 new ReplayReader.Limits(replay.concurrency(), replay.maxRecords(), replay.timeout(),
                         replay.maxQueuedPerSession(), replay.maxQueuedPerLob()));
         this.replayer = new KafkaReplayer(consumer, recentEvents, replayReader, metrics.registry());
+        metrics.readiness(this::isReady);
         replayerRef[0] = replayer;
     }
 
@@ -195,7 +202,17 @@ public final class RelayNode implements AutoCloseable {
      */
     public static RelayNode start(RelayConfig config, ConsumerFactory consumerFactory,
                                   Map<String, HttpEndpoint> extraEndpoints, Map<String, HttpEndpoint> postEndpoints) {
-        RelayNode node = new RelayNode(config, consumerFactory, extraEndpoints, postEndpoints);
+        return start(config, consumerFactory, extraEndpoints, postEndpoints, null);
+    }
+
+    /**
+     * @param tracing the node's tracing instead of the one {@code config.tracing()} (OTEL_*) describes, e.g. with an
+     *                in-memory exporter; null for that one
+     */
+    public static RelayNode start(RelayConfig config, ConsumerFactory consumerFactory,
+                                  Map<String, HttpEndpoint> extraEndpoints, Map<String, HttpEndpoint> postEndpoints,
+                                  RelayTracing tracing) {
+        RelayNode node = new RelayNode(config, consumerFactory, extraEndpoints, postEndpoints, tracing);
         node.consumer.start();
         if (node.routes != null) {
             node.routes.start();
@@ -203,9 +220,10 @@ public final class RelayNode implements AutoCloseable {
         node.linkProbe.start();
         node.linkWatch.start();
         log.info("Relay node {} at {} consuming '{}' ({} partitions, epoch {}) in {} mode as group '{}' ({} protocol, "
-                        + "{} partitioner)", config.nodeId(), node.advertisedUrl, node.topic.name(),
+                        + "{} partitioner), tracing {}", config.nodeId(), node.advertisedUrl, node.topic.name(),
                 node.topic.partitionCount(), node.topic.epoch(), node.mode.name().toLowerCase(Locale.ROOT),
-                config.kafka().groupId(), config.kafka().groupProtocol(), node.partitioner.name());
+                config.kafka().groupId(), config.kafka().groupProtocol(), node.partitioner.name(),
+                node.tracing.enabled() ? "on (OTLP)" : "off");
         return node;
     }
 
@@ -339,6 +357,7 @@ public final class RelayNode implements AutoCloseable {
         linkWatch.close();
         linkProbe.close();
         consumer.close(config.shutdownTimeout());
+        tracing.close(); // exports the spans still buffered
         if (routes != null) {
             if (server.sessionCount() > 0 && otherNodesExist()) {
                 awaitNewOwners(deadline);
@@ -381,7 +400,23 @@ public final class RelayNode implements AutoCloseable {
 
     private final class Relay implements RecordHandler {
         @Override
+        public void onBatch(int records, Runnable handleAll) {
+            try {
+                tracing.batch(records, handleAll);
+            } catch (RuntimeException e) {
+                log.error("Delivery batch failed", e); // each record's own failures are caught and logged per record
+            }
+        }
+
+        /** One instance: no allocation per event on the hot path. */
+        private final java.util.function.ToIntFunction<RelayEvent> relayOne = this::relay;
+
+        @Override
         public void onEvent(RelayEvent event) {
+            tracing.process(event, relayOne);
+        }
+
+        private int relay(RelayEvent event) {
             eventsConsumed.incrementAndGet();
             metrics.consumed();
             int recipients = server.deliver(event);
@@ -390,10 +425,15 @@ public final class RelayNode implements AutoCloseable {
             }
             eventsDelivered.addAndGet(recipients);
             recentEvents.add(event);
+            return recipients;
         }
 
         @Override
         public void onRejected(DecodeResult.Rejected rejected) {
+            RelayTracing.withProducerTrace(rejected.record().headers(), () -> reject(rejected));
+        }
+
+        private void reject(DecodeResult.Rejected rejected) {
             recordsRejected.incrementAndGet();
             metrics.rejected(rejected.reason());
             rejectedLog.warn("Skipped record {}: {} ({}){}", rejected.record().where(), rejected.reason(),

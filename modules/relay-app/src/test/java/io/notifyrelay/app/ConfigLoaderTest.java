@@ -477,4 +477,12 @@ class ConfigLoaderTest {
             assertEquals(load(env()).kafka(), load(env(), flags.toArray(new String[0])).kafka());
         }
     }
+
+    @Test
+    void kafkaStartupTimeoutDefaultsToThirtySecondsAndIsBounded() {
+        assertEquals(Duration.ofSeconds(30), load(env()).kafka().startupTimeout());
+        assertEquals(Duration.ofSeconds(5), load(env("RELAY_KAFKA_STARTUP_TIMEOUT", "5s")).kafka().startupTimeout());
+        problem(env("RELAY_KAFKA_STARTUP_TIMEOUT", "11m"), "RELAY_KAFKA_STARTUP_TIMEOUT");
+        problem(env("RELAY_KAFKA_STARTUP_TIMEOUT", "0s"), "RELAY_KAFKA_STARTUP_TIMEOUT");
+    }
 }

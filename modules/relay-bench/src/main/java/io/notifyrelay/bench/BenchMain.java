@@ -67,6 +67,9 @@ public final class BenchMain {
     private Notifications notifications;
     private int relayCount;
 
+    /** Receives the relay's OTLP exports with --tracing on; null otherwise. */
+    private TraceSink traceSink;
+
     BenchMain(BenchOptions options, PrintStream out) {
         this.o = options;
         this.out = out;
@@ -110,7 +113,11 @@ public final class BenchMain {
             notifications = new Notifications(o.notificationBytes, CONTACT_LENGTH);
             checkTemplateIsValid();
             startBroker();
-            producer = new LoadProducer(bootstrap, TOPIC, notifications, o.lingerMs);
+            producer = new LoadProducer(bootstrap, TOPIC, notifications, o.lingerMs, o.tracing);
+            if (o.tracing) {
+                traceSink = TraceSink.start();
+                progress("tracing on: relay spans exported with OTLP to %s", traceSink.endpoint());
+            }
             Map<String, Object> main = new LinkedHashMap<>();
             results.put("relay", main);
             if (o.phases.stream().anyMatch(p -> Set.of("ramp", "latency", "burst", "resume").contains(p))) {
@@ -127,6 +134,10 @@ public final class BenchMain {
             }
             results.put("summary", summary());
         } finally {
+            if (traceSink != null) {
+                results.put("traceExports", traceSink.summary());
+                traceSink.close();
+            }
             if (producer != null) {
                 producer.close();
             }
@@ -197,6 +208,10 @@ public final class BenchMain {
             env.put("RELAY_JWT_SECRET", SECRET);
             env.put("RELAY_MAX_CONTACTS_PER_SESSION", Integer.toString(Math.max(1000, o.contactsPerSession)));
             env.put("RELAY_LOG_LEVEL", "INFO");
+            if (traceSink != null) {
+                env.put("OTEL_TRACES_EXPORTER", "otlp");
+                env.put("OTEL_EXPORTER_OTLP_ENDPOINT", traceSink.endpoint());
+            }
             env.putAll(o.relayEnv);
             List<String> jvm = new ArrayList<>(relayJvmOptions());
             jvm.addAll(extraJvmOptions);
@@ -1211,6 +1226,7 @@ public final class BenchMain {
         p.put("notificationBytes", o.notificationBytes);
         p.put("partitions", o.partitions);
         p.put("groupProtocol", o.groupProtocol);
+        p.put("tracing", o.tracing);
         p.put("relayGc", o.gc);
         p.put("relayHeap", o.relayHeap);
         p.put("relayJvmExtra", o.relayJvmExtra);

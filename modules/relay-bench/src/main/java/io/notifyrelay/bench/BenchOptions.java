@@ -40,6 +40,8 @@ final class BenchOptions {
     List<String> relayJvmExtra = new ArrayList<>();
     java.util.Map<String, String> relayEnv = new java.util.LinkedHashMap<>();
     boolean jfr = false;
+    /** --tracing on: the relay exports spans with OTLP (to a sink in the bench) and every record carries a trace. */
+    boolean tracing = false;
     boolean timeline = false;
     int clientThreads = 2;
     int lingerMs = 0;
@@ -97,6 +99,13 @@ final class BenchOptions {
                     o.relayEnv.put(kv.substring(0, eq), kv.substring(eq + 1));
                 }
                 case "--jfr" -> o.jfr = true;
+                case "--tracing" -> {
+                    String value = list.get(++i);
+                    if (!value.equals("on") && !value.equals("off")) {
+                        throw new IllegalArgumentException("--tracing takes on or off, got " + value);
+                    }
+                    o.tracing = value.equals("on");
+                }
                 case "--timeline" -> o.timeline = true;
                 case "--wait-quiet" -> o.waitQuietSeconds = Double.parseDouble(list.get(++i));
                 case "--client-threads" -> o.clientThreads = Integer.parseInt(list.get(++i));
@@ -206,6 +215,9 @@ final class BenchOptions {
                   --wait-quiet SECONDS    before each measured step, wait up to SECONDS for other processes to use
                                           < 0.3 cores (a shared machine); the JSON says how busy it was anyway
                   --jfr                   record the relay with JFR during latency+burst and print the hot spots
+                  --tracing on|off        on: every record carries a ce_traceparent and the relay makes and exports
+                                          spans with OTLP (OTEL_TRACES_EXPORTER=otlp) to an HTTP sink in the bench;
+                                          off (default): the relay as shipped, records without trace
                   --timeline              after the latency run, print each 100 ms (by send time) whose worst
                                           latency was over 10 ms, with the wall-clock time (to match GC logs)
                   --phases a,b,...        subset of ramp,latency,burst,resume,raw,memory,protocols

@@ -49,7 +49,15 @@ final class LoadProducer implements AutoCloseable {
     final java.util.concurrent.atomic.AtomicLongArray worstAckBySendTime =
             new java.util.concurrent.atomic.AtomicLongArray(36_000);
 
+    /** With {@code traced}, every record carries a new trace as {@code ce_traceparent}, as NotifyPublisher sends. */
+    private final boolean traced;
+
     LoadProducer(String bootstrap, String topic, Notifications notifications, int lingerMs) {
+        this(bootstrap, topic, notifications, lingerMs, false);
+    }
+
+    LoadProducer(String bootstrap, String topic, Notifications notifications, int lingerMs, boolean traced) {
+        this.traced = traced;
         Map<String, Object> config = new HashMap<>();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -92,8 +100,16 @@ final class LoadProducer implements AutoCloseable {
                 worstAckBySendTime.accumulateAndGet(bucket, micros, Math::max);
             }
         };
-        producer.send(new ProducerRecord<>(topic, null, null, key, value,
-                List.of(SPEC, id, SOURCE, TYPE, lob, CONTENT_TYPE)), callback);
+        List<Header> headers = traced ? List.of(SPEC, id, SOURCE, TYPE, lob, CONTENT_TYPE, newTrace())
+                : List.of(SPEC, id, SOURCE, TYPE, lob, CONTENT_TYPE);
+        producer.send(new ProducerRecord<>(topic, null, null, key, value, headers), callback);
+    }
+
+    private static Header newTrace() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        String traceparent = String.format("00-%016x%016x-%016x-01", random.nextLong() | 1, random.nextLong(),
+                random.nextLong() | 1);
+        return header("ce_traceparent", traceparent);
     }
 
     /** Result of a paced run. */

@@ -207,8 +207,10 @@ public final class EnvelopeDecoder {
             }
         }
         Cursor cursor = new Cursor(epoch, record.partition(), record.offset());
-        return new DecodeResult.Accepted(
-                new RelayEvent(eventId, lobId, contactId, payloadType, cursor, record.timestampMs(), notification));
+        String traceparent = TraceHeaders.traceparent(record.headers());
+        String tracestate = traceparent == null ? null : TraceHeaders.tracestate(record.headers());
+        return new DecodeResult.Accepted(new RelayEvent(eventId, lobId, contactId, payloadType, cursor,
+                record.timestampMs(), notification, traceparent, tracestate));
     }
 
     private static DecodeResult reject(InboundRecord record, RejectReason reason, String detail) {

@@ -18,6 +18,9 @@ public final class RelayEvent {
     private final Cursor cursor;
     private final long timestampMs;
     private final byte[] notification;
+    /** W3C trace context to offer clients in the event frame, or null. */
+    private final String traceparent;
+    private final String tracestate;
 
     private volatile Encoded memo;
 
@@ -26,6 +29,17 @@ public final class RelayEvent {
 
     public RelayEvent(String eventId, String lobId, String contactId, PayloadType payloadType, Cursor cursor,
                       long timestampMs, byte[] notification) {
+        this(eventId, lobId, contactId, payloadType, cursor, timestampMs, notification, null, null);
+    }
+
+    /**
+     * @param traceparent a valid W3C traceparent (see {@link TraceHeaders}) or null
+     * @param tracestate  its tracestate, or null
+     */
+    public RelayEvent(String eventId, String lobId, String contactId, PayloadType payloadType, Cursor cursor,
+                      long timestampMs, byte[] notification, String traceparent, String tracestate) {
+        this.traceparent = traceparent;
+        this.tracestate = tracestate;
         this.eventId = Objects.requireNonNull(eventId, "eventId");
         this.lobId = Objects.requireNonNull(lobId, "lobId");
         this.contactId = Objects.requireNonNull(contactId, "contactId");
@@ -72,6 +86,24 @@ public final class RelayEvent {
     /** The notification JSON (UTF-8) as produced. Callers must not modify the array. */
     public byte[] notification() {
         return notification;
+    }
+
+    /**
+     * The W3C traceparent clients get in the event frame, so a front-end can continue the trace: the producer's
+     * as it came with the record, or the relay's own span when tracing is on. Null when there is none.
+     */
+    public String traceparent() {
+        return traceparent;
+    }
+
+    public String tracestate() {
+        return tracestate;
+    }
+
+    /** The same event with another traceparent to offer clients (the relay's span continuing the producer's). */
+    public RelayEvent withTraceparent(String traceparent, String tracestate) {
+        return new RelayEvent(eventId, lobId, contactId, payloadType, cursor, timestampMs, notification, traceparent,
+                tracestate);
     }
 
     /**

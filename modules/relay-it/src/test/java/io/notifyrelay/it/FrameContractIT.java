@@ -87,6 +87,8 @@ class FrameContractIT {
     private static final Set<String> seenTypes = ConcurrentHashMap.newKeySet();
     private static final Set<String> seenErrorCodes = ConcurrentHashMap.newKeySet();
     private static final Set<String> seenReasons = ConcurrentHashMap.newKeySet();
+    /** Event frames with the optional traceparent (NotifyPublisher always sends ce_traceparent). */
+    private static final AtomicInteger eventsWithTraceparent = new AtomicInteger();
     private static final AtomicInteger scenariosPassed = new AtomicInteger();
     private static final AtomicInteger framesChecked = new AtomicInteger();
 
@@ -413,6 +415,7 @@ class FrameContractIT {
         assertTrue(seenErrorCodes.containsAll(Set.of("bad_frame", "unknown_type", "too_many_subscriptions")), seenErrorCodes.toString());
         assertTrue(seenReasons.containsAll(Set.of("epoch_changed", "bad_cursor", "bad_since")), seenReasons.toString());
         assertTrue(framesChecked.get() > 30, "frames checked: " + framesChecked.get());
+        assertTrue(eventsWithTraceparent.get() > 0, "event frames offered the producer's traceparent");
     }
 
     // ---- helpers ----
@@ -573,6 +576,9 @@ class FrameContractIT {
                 // the tests publish only valid notifications: data must still be one after the relay
                 Set<ValidationMessage> dataErrors = notification.validate(frame.path("data"));
                 assertTrue(dataErrors.isEmpty(), () -> "event data is no longer a valid notification: " + dataErrors);
+                if (frame.has("traceparent")) {
+                    eventsWithTraceparent.incrementAndGet();
+                }
             }
             seenTypes.add(type);
             if ("error".equals(type)) {

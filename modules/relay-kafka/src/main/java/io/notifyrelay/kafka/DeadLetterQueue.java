@@ -60,9 +60,9 @@ public final class DeadLetterQueue implements AutoCloseable {
         this.meterRegistry = meterRegistry;
         for (RejectReason reason : RejectReason.values()) {
             // registered up front so dashboards show zeros rather than gaps
-            meterRegistry.counter("relay.dead.lettered", "reason", reason.name());
+            deadLettered(reason.name());
         }
-        meterRegistry.counter("relay.dead.letter.failures");
+        failures();
     }
 
     /**
@@ -121,9 +121,9 @@ public final class DeadLetterQueue implements AutoCloseable {
         String reason = rejected.reason().name();
         producer.send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers), (metadata, failure) -> {
             if (failure == null) {
-                meterRegistry.counter("relay.dead.lettered", "reason", reason).increment();
+                deadLettered(reason).increment();
             } else {
-                meterRegistry.counter("relay.dead.letter.failures").increment();
+                failures().increment();
                 failureLog.error("Could not dead-letter {} ({}): {}", record.where(), reason, failure.toString());
             }
         });
@@ -137,5 +137,17 @@ public final class DeadLetterQueue implements AutoCloseable {
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));
+    }
+
+    private io.micrometer.core.instrument.Counter deadLettered(String reason) {
+        return io.micrometer.core.instrument.Counter.builder("relay.dead.lettered").tag("reason", reason)
+                .description("Records copied to the dead-letter topic, by the reason they could not be relayed")
+                .register(meterRegistry);
+    }
+
+    private io.micrometer.core.instrument.Counter failures() {
+        return io.micrometer.core.instrument.Counter.builder("relay.dead.letter.failures")
+                .description("Records that could not be relayed and whose copy to the dead-letter topic failed")
+                .register(meterRegistry);
     }
 }

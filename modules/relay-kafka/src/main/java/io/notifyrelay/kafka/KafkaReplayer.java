@@ -39,6 +39,13 @@ public final class KafkaReplayer implements Replayer {
         this.consumer = consumer;
         this.recent = recent;
         this.reader = reader;
+        // at zero from start-up, so dashboards see the series before the first resume
+        for (String source : java.util.List.of("nothing_missed", "memory", "kafka")) {
+            resumes(source);
+        }
+        for (ReplayReader.Outcome outcome : ReplayReader.Outcome.values()) {
+            replays(outcome.name().toLowerCase(java.util.Locale.ROOT));
+        }
     }
 
     @Override
@@ -174,11 +181,23 @@ public final class KafkaReplayer implements Replayer {
     }
 
     private void countReplay(String outcome) {
-        meterRegistry.counter("relay.replays", "outcome", outcome).increment();
+        replays(outcome).increment();
     }
 
     private void countResume(String source) {
-        meterRegistry.counter("relay.resumes", "source", source).increment();
+        resumes(source).increment();
+    }
+
+    private io.micrometer.core.instrument.Counter resumes(String source) {
+        return io.micrometer.core.instrument.Counter.builder("relay.resumes").tag("source", source)
+                .description("Session resumes, by where the missed events came from: memory (the recent-events "
+                        + "window), kafka, or nothing_missed").register(meterRegistry);
+    }
+
+    private io.micrometer.core.instrument.Counter replays(String outcome) {
+        return io.micrometer.core.instrument.Counter.builder("relay.replays").tag("outcome", outcome)
+                .description("Resumes that replayed events, by how the replay ended (complete, retention, limit, "
+                        + "busy, timeout, failed, cancelled)").register(meterRegistry);
     }
 
     private static String reasonFor(ReplayReader.Outcome outcome) {

@@ -2,7 +2,6 @@ package io.notifyrelay.kafka;
 
 import io.notifyrelay.core.log.RateLimitedLog;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
@@ -63,7 +62,7 @@ public final class RelayConsumer implements AutoCloseable {
 
     private final Queue<LoopTask> loopTasks = new ConcurrentLinkedQueue<>();
     private final MeterRegistry meterRegistry;
-    private KafkaClientMetrics clientMetrics;
+    private volatile KafkaMetricsBridge clientMetrics;
     private volatile Consumer<byte[], byte[]> consumer;
     private volatile Set<Integer> ownedPartitions = Set.of();
     /** The topic's partition count as last seen; 0 until the loop has looked. */
@@ -86,6 +85,15 @@ public final class RelayConsumer implements AutoCloseable {
         this.handler = handler;
         this.partitionListener = partitionListener;
         this.thread = new Thread(this::run, "relay-consumer");
+        for (String change : List.of("assigned", "revoked", "lost")) {
+            rebalances(change); // at zero from start-up, so dashboards and rate() see the series
+        }
+    }
+
+    private io.micrometer.core.instrument.Counter rebalances(String change) {
+        return io.micrometer.core.instrument.Counter.builder("relay.rebalances").tag("change", change)
+                .description("Rebalance callbacks that gave this node partitions (assigned) or took them (revoked, lost)")
+                .register(meterRegistry);
     }
 
     /**
@@ -140,10 +148,9 @@ public final class RelayConsumer implements AutoCloseable {
         }
         try {
             consumer = consumerFactory.create(consumerConfig(settings));
-            if (consumer instanceof org.apache.kafka.clients.consumer.KafkaConsumer) {
-                clientMetrics = new KafkaClientMetrics(consumer);
-                clientMetrics.bindTo(meterRegistry);
-            }
+            Consumer<byte[], byte[]> created = consumer;
+            clientMetrics = new KafkaMetricsBridge(created::metrics, meterRegistry, Set.of(settings.topic()));
+            clientMetrics.refresh();
         } catch (RuntimeException e) {
             failure = e;
             state.set(State.FAILED);
@@ -204,6 +211,14 @@ public final class RelayConsumer implements AutoCloseable {
         }
     }
 
+    /** Brings the Kafka client's metrics in the meter registry up to date; call before each scrape. */
+    public void refreshMetrics() {
+        KafkaMetricsBridge bridge = clientMetrics;
+        if (bridge != null && !isStopping()) {
+            bridge.refresh();
+        }
+    }
+
     /** The topic's partition count as last seen by the loop (0 before it started); it only grows. */
     public int partitionCount() {
         return partitionCount;
@@ -231,8 +246,12 @@ public final class RelayConsumer implements AutoCloseable {
                     runLoopTasks(kafka);
                     checkPartitionCount(kafka);
                     ConsumerRecords<byte[], byte[]> records = kafka.poll(settings.pollTimeout());
-                    for (ConsumerRecord<byte[], byte[]> record : records) {
-                        handle(record);
+                    if (!records.isEmpty()) {
+                        handler.onBatch(records.count(), () -> {
+                            for (ConsumerRecord<byte[], byte[]> record : records) {
+                                handle(record);
+                            }
+                        });
                     }
                     backoff = Duration.ofMillis(100);
                 } catch (WakeupException e) {
@@ -477,7 +496,7 @@ public final class RelayConsumer implements AutoCloseable {
             ownedPartitions = Set.copyOf(owned);
             state.compareAndSet(State.JOINING, State.RUNNING);
             log.info("Partitions assigned: {}; now owning {}", added, new TreeSet<>(owned));
-            meterRegistry.counter("relay.rebalances", "change", "assigned").increment();
+            rebalances("assigned").increment();
             partitionListener.onAssigned(added, ownedPartitions);
         }
 
@@ -500,7 +519,7 @@ public final class RelayConsumer implements AutoCloseable {
             owned.removeAll(removed);
             ownedPartitions = Set.copyOf(owned);
             log.info("Partitions {}: {}; now owning {}", how, removed, new TreeSet<>(owned));
-            meterRegistry.counter("relay.rebalances", "change", how).increment();
+            rebalances(how).increment();
             partitionListener.onRevoked(removed, ownedPartitions);
         }
     }

@@ -99,9 +99,12 @@ public final class RelayWebSocketServer implements AutoCloseable {
         Gauge.builder("relay.sessions", this, RelayWebSocketServer::sessionCount)
                 .description("Sessions on this node, /v1/ws and socket.io").register(builder.meterRegistry);
         Gauge.builder("relay.subscriptions", registry, SubscriptionRegistry::lobWideSubscriptionCount).tag("kind", "lob")
-                .description("Subscriptions to a whole LOB").register(builder.meterRegistry);
+                .description("Subscriptions on this node, by kind: lob (a whole LOB) or contact (one contact)").register(builder.meterRegistry);
         Gauge.builder("relay.subscriptions", registry, SubscriptionRegistry::contactSubscriptionCount)
-                .tag("kind", "contact").description("Subscriptions to one contact").register(builder.meterRegistry);
+                .tag("kind", "contact").description("Subscriptions on this node, by kind: lob (a whole LOB) or contact (one contact)").register(builder.meterRegistry);
+        for (String reason : java.util.List.of("max_connections", "max_pending_connections")) {
+            refusedCounter(reason); // at zero from start-up, like every documented series
+        }
         this.ready = builder.ready;
         this.alive = builder.alive;
         this.readinessDetails = builder.readinessDetails;
@@ -156,9 +159,13 @@ public final class RelayWebSocketServer implements AutoCloseable {
     }
 
     private void connectionRefused(String reason, int open) {
-        refusedConnections.computeIfAbsent(reason, r -> Counter.builder("relay.connections.refused").tag("reason", r)
-                .description("Connections refused at accept (max_connections, max_pending_connections)")
-                .register(meterRegistry)).increment();
+        refusedCounter(reason).increment();
+    }
+
+    private Counter refusedCounter(String reason) {
+        return refusedConnections.computeIfAbsent(reason, r -> Counter.builder("relay.connections.refused")
+                .tag("reason", r).description("Connections refused at accept (max_connections, max_pending_connections)")
+                .register(meterRegistry));
     }
 
     /** The port actually bound: differs from the configured one when that was 0. */

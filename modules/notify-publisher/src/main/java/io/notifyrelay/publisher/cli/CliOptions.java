@@ -14,16 +14,24 @@ import java.util.Set;
  * @param contactId null to publish under the contactId inside the notification
  * @param file      the notification file, {@code -} for stdin; null when {@code example} is used
  * @param example   name of a bundled example; null when {@code file} is used
+ * @param traceparent a W3C traceparent to continue; null to start a new trace
  */
 record CliOptions(String bootstrapServers, String topic, String source, String lobId, String contactId, Path file,
-                  String example, boolean listExamples, boolean help) {
+                  String example, boolean listExamples, boolean help, String traceparent) {
+
+    CliOptions(String bootstrapServers, String topic, String source, String lobId, String contactId, Path file,
+               String example, boolean listExamples, boolean help) {
+        this(bootstrapServers, topic, source, lobId, contactId, file, example, listExamples, help, null);
+    }
 
     static final String ENV_BOOTSTRAP_SERVERS = "RELAY_KAFKA_BOOTSTRAP_SERVERS";
     static final String ENV_TOPIC = "RELAY_TOPIC";
+    /** The OpenTelemetry convention for passing a trace context to a process through its environment. */
+    static final String ENV_TRACEPARENT = "TRACEPARENT";
     static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
 
     private static final Set<String> VALUED = Set.of(
-            "--bootstrap-servers", "--topic", "--source", "--lob", "--contact", "--file", "--example");
+            "--bootstrap-servers", "--topic", "--source", "--lob", "--contact", "--file", "--example", "--traceparent");
     private static final Set<String> FLAGS = Set.of("--list-examples", "--help");
 
     static final String USAGE = """
@@ -42,10 +50,12 @@ record CliOptions(String bootstrapServers, String topic, String source, String l
                                            from .dev/bootstrap, the broker of ./scripts/dev), else localhost:9092
               --topic <topic>              default: $RELAY_TOPIC, else notify.events
               --source <uri>               ce_source, default urn:notify-api
+              --traceparent <w3c>          trace to continue (sent as ce_traceparent); default: $TRACEPARENT,
+                                           else a new trace
               --list-examples              list the bundled examples and exit
               --help                       show this text
 
-            Prints one line: topic=… partition=… offset=… eventId=… on success.
+            Prints one line: topic=… partition=… offset=… eventId=… traceparent=… on success.
             Exit codes: 0 published, 2 usage or invalid notification, 1 Kafka failure.
             """;
 
@@ -93,8 +103,15 @@ record CliOptions(String bootstrapServers, String topic, String source, String l
         String source = firstNonBlank(values.get("--source"), NotifyPublisher.DEFAULT_SOURCE);
         Path file = values.containsKey("--file") ? Path.of(values.get("--file")) : null;
         String example = values.get("--example");
+        String traceparent = values.containsKey("--traceparent") ? values.get("--traceparent")
+                : env.get(ENV_TRACEPARENT) == null || env.get(ENV_TRACEPARENT).isBlank() ? null
+                : env.get(ENV_TRACEPARENT).trim();
+        if (traceparent != null && !io.notifyrelay.core.TraceHeaders.isValid(traceparent)) {
+            throw new UsageException("--traceparent must be a W3C traceparent such as "
+                    + "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        }
         CliOptions options = new CliOptions(bootstrapServers, topic, source, values.get("--lob"), values.get("--contact"),
-                file, example, listExamples, help);
+                file, example, listExamples, help, traceparent);
         if (help || listExamples) {
             return options;
         }

@@ -100,7 +100,8 @@ public final class PublishCli {
             return USAGE_OR_INVALID;
         }
 
-        try (NotifyPublisher publisher = publisherFactory.apply(options)) {
+        try (NotifyPublisher publisher = publisherFactory.apply(options);
+             io.opentelemetry.context.Scope trace = continued(options.traceparent()).makeCurrent()) {
             PublishResult result = options.contactId() == null
                     ? publisher.publish(options.lobId(), notification)
                     : publisher.publish(options.lobId(), options.contactId(), notification);
@@ -149,5 +150,25 @@ public final class PublishCli {
         } catch (IOException e) {
             throw new UsageException("cannot read " + file + ": " + e, e);
         }
+    }
+
+    /** The trace to publish in: the given traceparent as a remote parent, or none (the publisher starts one). */
+    private static io.opentelemetry.context.Context continued(String traceparent) {
+        io.opentelemetry.context.Context root = io.opentelemetry.context.Context.root();
+        if (traceparent == null) {
+            return root;
+        }
+        return io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance().extract(root,
+                java.util.Map.of("traceparent", traceparent), new io.opentelemetry.context.propagation.TextMapGetter<>() {
+                    @Override
+                    public Iterable<String> keys(java.util.Map<String, String> carrier) {
+                        return carrier.keySet();
+                    }
+
+                    @Override
+                    public String get(java.util.Map<String, String> carrier, String key) {
+                        return carrier == null ? null : carrier.get(key);
+                    }
+                });
     }
 }

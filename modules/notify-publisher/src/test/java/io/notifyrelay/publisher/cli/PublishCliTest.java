@@ -135,7 +135,7 @@ class PublishCliTest {
         List<String> lines = out().lines().toList();
         assertEquals(1, lines.size(), out());
         assertTrue(lines.get(0).matches("topic=notify\\.cli partition=0 offset=0 eventId=[0-9a-f-]{36} timestamp=\\S+ "
-                + "contactId=" + FABER_SIDE_CONTACT + " lobId=lob-faber type=notify\\.connection-response"), lines.get(0));
+                + "traceparent=00-[0-9a-f]{32}-[0-9a-f]{16}-01 contactId=" + FABER_SIDE_CONTACT + " lobId=lob-faber type=notify\\.connection-response"), lines.get(0));
         ProducerRecord<byte[], byte[]> record = producer.history().get(0);
         assertEquals(FABER_SIDE_CONTACT, new String(record.key(), StandardCharsets.UTF_8));
         assertEquals("lob-faber", new String(record.headers().lastHeader("ce_lobid").value(), StandardCharsets.UTF_8));
@@ -205,5 +205,33 @@ class PublishCliTest {
         assertEquals(2, cli.run("--bootstrap-servers", "not a host list", "--lob", "lob-a",
                 "--example", "connection-accepted"));
         assertTrue(err().contains("bad Kafka setting"), err());
+    }
+
+    private static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    private void assertSentTraceparent() {
+        assertEquals(1, producer.history().size());
+        assertEquals(TRACEPARENT, new String(producer.history().get(0).headers().lastHeader("ce_traceparent").value(),
+                StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void continuesTheTraceGivenByFlag() {
+        assertEquals(0, run("--lob", "lob-faber", "--example", "connection-accepted", "--traceparent", TRACEPARENT), err());
+        assertSentTraceparent();
+    }
+
+    @Test
+    void continuesTheTraceGivenInTheEnvironment() {
+        assertEquals(0, run(Map.of("TRACEPARENT", TRACEPARENT), new byte[0], "--lob", "lob-faber", "--example",
+                "connection-accepted"), err());
+        assertSentTraceparent();
+    }
+
+    @Test
+    void refusesAMalformedTraceparent() {
+        assertEquals(2, run("--lob", "lob-faber", "--example", "connection-accepted", "--traceparent", "not-a-trace"));
+        assertTrue(err().contains("--traceparent must be a W3C traceparent"), err());
+        assertEquals(0, producer.history().size());
     }
 }

@@ -37,7 +37,10 @@ public final class ServerFrames {
         byte[] idq = plainAscii(id) ? null : JsonStringEncoder.getInstance().quoteAsUTF8(id);
         byte[] lobq = plainAscii(lob) ? null : JsonStringEncoder.getInstance().quoteAsUTF8(lob);
         byte[] contactq = plainAscii(contact) ? null : JsonStringEncoder.getInstance().quoteAsUTF8(contact);
+        // validated W3C format (TraceHeaders): plain ASCII, nothing to quote
+        String traceparent = event.traceparent();
         int size = PREFIX_ID.length + PREFIX_CURSOR.length + PREFIX_LOB.length + PREFIX_CONTACT.length
+                + (traceparent == null ? 0 : PREFIX_TRACEPARENT.length + traceparent.length() + 2)
                 + PREFIX_DATA.length + 8 + (idq == null ? id.length() : idq.length) + cursor.length()
                 + (lobq == null ? lob.length() : lobq.length) + (contactq == null ? contact.length() : contactq.length)
                 + data.length + 1;
@@ -50,6 +53,10 @@ public final class ServerFrames {
         p = quoted(out, p, lob, lobq);
         p = put(out, p, PREFIX_CONTACT);
         p = quoted(out, p, contact, contactq);
+        if (traceparent != null) {
+            p = put(out, p, PREFIX_TRACEPARENT);
+            p = quoted(out, p, traceparent, null);
+        }
         p = put(out, p, PREFIX_DATA);
         p = put(out, p, data);
         out[p] = '}';
@@ -88,6 +95,7 @@ public final class ServerFrames {
     private static final byte[] PREFIX_CURSOR = ascii(",\"cursor\":");
     private static final byte[] PREFIX_LOB = ascii(",\"lobId\":");
     private static final byte[] PREFIX_CONTACT = ascii(",\"contactId\":");
+    private static final byte[] PREFIX_TRACEPARENT = ascii(",\"traceparent\":");
     private static final byte[] PREFIX_DATA = ascii(",\"data\":");
 
     private static byte[] ascii(String s) {

@@ -3,6 +3,8 @@ package io.notifyrelay.websocket.internal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.notifyrelay.websocket.CloseCodes;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,18 @@ public final class SessionMetrics {
         this.deliveryLatency = Timer.builder("relay.delivery.latency")
                 .description("From the Kafka record timestamp to the frame written to the socket")
                 .publishPercentileHistogram().register(registry);
+        // at zero from start-up, so dashboards and alerts (rate of 4429 closes …) see the series before the first
+        for (String reason : List.of("slow_session", "write_failed")) {
+            dropped(reason, 0);
+        }
+        for (int code : List.of(CloseCodes.GOING_AWAY, CloseCodes.POLICY_VIOLATION, CloseCodes.MESSAGE_TOO_BIG,
+                CloseCodes.TRY_AGAIN_LATER, CloseCodes.UNAUTHORIZED, CloseCodes.FORBIDDEN, CloseCodes.AUTH_TIMEOUT,
+                CloseCodes.TOO_SLOW)) {
+            closedCounter(code);
+        }
+        for (String code : List.of("bad_frame", "unknown_type")) {
+            rejectedFrameCounter(code);
+        }
     }
 
     void delivered() {
@@ -53,17 +67,31 @@ public final class SessionMetrics {
 
     /** An event that did not reach a session that wanted it, and why (slow_session, write_failed …). */
     void dropped(String reason) {
+        dropped(reason, 1);
+    }
+
+    private void dropped(String reason, int count) {
         dropped.computeIfAbsent(reason, r -> Counter.builder("relay.events.dropped").tag("reason", r)
-                .description("Events not delivered to a session that wanted them").register(registry)).increment();
+                .description("Events not delivered to a session that wanted them, by reason; the session resumes "
+                        + "from its cursor").register(registry)).increment(count);
     }
 
     void closed(int code) {
-        closed.computeIfAbsent(code, c -> Counter.builder("relay.sessions.closed").tag("code", String.valueOf(c))
-                .description("Sessions the relay closed, by close code").register(registry)).increment();
+        closedCounter(code).increment();
+    }
+
+    private Counter closedCounter(int code) {
+        return closed.computeIfAbsent(code, c -> Counter.builder("relay.sessions.closed").tag("code", String.valueOf(c))
+                .description("Sessions the relay closed, by close code (4429 too slow, 4401 token ...)")
+                .register(registry));
     }
 
     void rejectedFrame(String code) {
-        rejectedFrames.computeIfAbsent(code, c -> Counter.builder("relay.client.frames.rejected").tag("code", c)
-                .description("Client frames answered with an error").register(registry)).increment();
+        rejectedFrameCounter(code).increment();
+    }
+
+    private Counter rejectedFrameCounter(String code) {
+        return rejectedFrames.computeIfAbsent(code, c -> Counter.builder("relay.client.frames.rejected").tag("code", c)
+                .description("Client frames answered with an error frame, by error code").register(registry));
     }
 }

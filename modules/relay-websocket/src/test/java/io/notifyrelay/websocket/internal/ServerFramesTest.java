@@ -83,6 +83,20 @@ class ServerFramesTest {
             assertEquals(STRICT.readTree(NOTIFICATION), frame.get("data"));
         }
 
+        @Test
+        void aTraceparentIsOfferedBeforeTheData() throws Exception {
+            String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+            RelayEvent event = event("evt-1", "lob-a", "contact-1", NOTIFICATION).withTraceparent(traceparent, null);
+
+            byte[] bytes = ServerFrames.EVENT_ENCODER.apply(event);
+            JsonNode frame = parse(bytes);
+
+            assertEquals(Set.of("type", "id", "cursor", "lobId", "contactId", "traceparent", "data"), fieldNames(frame));
+            assertEquals(traceparent, frame.get("traceparent").textValue());
+            assertEquals(STRICT.readTree(NOTIFICATION), frame.get("data"));
+            assertEquals('}', bytes[bytes.length - 1], "an exact-size array: no padding after the frame");
+        }
+
         @ParameterizedTest
         @ValueSource(strings = {
             "plain",
