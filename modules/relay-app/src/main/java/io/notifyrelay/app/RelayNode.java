@@ -227,10 +227,6 @@ public final class RelayNode implements AutoCloseable {
         return node;
     }
 
-    static String defaultAdvertisedUrl(String bindHost, int port) {
-        return defaultAdvertisedUrl(bindHost, port, false);
-    }
-
     static String defaultAdvertisedUrl(String bindHost, int port, boolean tls) {
         String host = bindHost;
         if ("0.0.0.0".equals(bindHost) || "::".equals(bindHost)) {

@@ -792,10 +792,6 @@ public final class WsSession implements Subscriber {
         onIoThread(this::routesChanged);
     }
 
-    public long pendingBytes() {
-        return pendingBytes.get();
-    }
-
     private static void cancel(XnioExecutor.Key key) {
         if (key != null) {
             key.remove();
