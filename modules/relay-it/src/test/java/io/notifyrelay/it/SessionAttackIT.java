@@ -205,14 +205,7 @@ class SessionAttackIT {
         String contact = UUID.randomUUID().toString();
         List<PublishResult> history = publish(lob, contact, 300);
         PublishResult last = history.get(history.size() - 1);
-        String epoch;
-        try (RawWebSocket ws = session(lob)) {
-            ws.send("{\"type\":\"subscribe\",\"contacts\":[\"" + contact + "\"]}");
-            ws.await("subscribed");
-            String probeId = publish(lob, contact, 1).get(0).eventId();
-            JsonNode probe = ws.await("probe event", frame -> isEvent(frame, probeId), Duration.ofSeconds(20));
-            epoch = Cursor.decode(probe.path("cursor").asText()).orElseThrow().epoch();
-        }
+        String epoch = topicEpoch(lob, contact);
         try (AttackCanary canary = canary()) {
             AttackCanary.Latencies quiet = canary.quiet(QUIET);
             List<String> outcomes = new ArrayList<>();
@@ -305,14 +298,7 @@ class SessionAttackIT {
         // more than the window (1,000 per partition) after the cursor: every attacking resume reads Kafka; 4 KB
         // each, 12 MB in all, so a client that does not read falls behind whatever the kernel buffers
         List<PublishResult> backlog = publishLarge(attackerLob, attackerContact, 3_000);
-        String epoch;
-        try (RawWebSocket ws = session(attackerLob)) {
-            ws.send("{\"type\":\"subscribe\",\"contacts\":[\"" + attackerContact + "\"]}");
-            ws.await("subscribed");
-            String probeId = publish(attackerLob, attackerContact, 1).get(0).eventId();
-            JsonNode probe = ws.await("probe event", frame -> isEvent(frame, probeId), Duration.ofSeconds(20));
-            epoch = Cursor.decode(probe.path("cursor").asText()).orElseThrow().epoch();
-        }
+        String epoch = topicEpoch(attackerLob, attackerContact);
         String oldCursor = new Cursor(epoch, backlog.get(0).partition(), backlog.get(0).offset()).encode();
         String victimLob = TestRelays.uniqueName("victim");
         String victimContact = UUID.randomUUID().toString();
@@ -435,5 +421,16 @@ class SessionAttackIT {
     private static double metric(String series) {
         return TestRelays.get(relay, "/metrics").body().lines().filter(line -> line.startsWith(series))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** The topic's epoch as cursors carry it: subscribe to {@code contact}, publish a probe, read its cursor. */
+    private static String topicEpoch(String lob, String contact) throws Exception {
+        try (RawWebSocket ws = session(lob)) {
+            ws.send("{\"type\":\"subscribe\",\"contacts\":[\"" + contact + "\"]}");
+            ws.await("subscribed");
+            String probeId = publish(lob, contact, 1).get(0).eventId();
+            JsonNode probe = ws.await("probe event", frame -> isEvent(frame, probeId), Duration.ofSeconds(20));
+            return Cursor.decode(probe.path("cursor").asText()).orElseThrow().epoch();
+        }
     }
 }
