@@ -192,7 +192,7 @@ describe('one relay node', () => {
 
     const alice = randomUUID();
     const bob = randomUUID();
-    await kafka.publish(uniqueName('other-lob'), alice, notifications.connection(alice)); // never delivered here
+    const foreign = await kafka.publish(uniqueName('other-lob'), alice, notifications.connection(alice)); // never here
     const sent = [
       await kafka.publish(lob, alice, notifications.connection(alice, 'accepted-invitation')),
       await kafka.publish(lob, bob, notifications.issuance(bob, 'credential-accepted')),
@@ -212,8 +212,12 @@ describe('one relay node', () => {
     assert.equal(connections.length, 1);
     assert.equal(issuances.length, 1);
     assert.ok(c.cursors().length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // a late wrong delivery would show up here
-    assert.equal(seen.notifications.length, 3);
+    // the other LOB's event went to alice's partition first: a marker after it on that partition proves it was skipped
+    const marker = await kafka.publish(lob, alice, notifications.connection(alice, 'marker'));
+    await waitFor(() => seen.notifications.length >= 4, { timeoutMs: 15_000, message: 'the marker' });
+    assert.equal(seen.notifications.length, 4);
+    assert.equal(seen.notifications[3].id, marker.id);
+    assert.ok(!idsOf(seen.notifications).includes(foreign.id), 'the other LOB\'s event never arrives');
   });
 
   test('a token limited to contacts gets only those; a repeated event id is delivered once', async (t) => {
