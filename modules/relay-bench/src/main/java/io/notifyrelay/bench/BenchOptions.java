@@ -28,6 +28,10 @@ final class BenchOptions {
     double warmupRate = 3_000;
     double fixedRate = 0; // > 0: skip the ramp, measure latency at this rate
     double latencySeconds = 12;
+    /** Latency runs per figure, for the spread of p99 and p99.9. */
+    int repeats = 5;
+    /** true: pin with taskset; false: do not; null: pin when there are 2 or more cores. */
+    Boolean pin;
     long burstEvents = 200_000;
     long rawMaxRecords = 500_000;
     int resumeEvents = 10_000;
@@ -81,6 +85,9 @@ final class BenchOptions {
                 case "--ramp-start" -> o.rampStart = Double.parseDouble(list.get(++i));
                 case "--ramp-step-seconds" -> o.rampStepSeconds = Double.parseDouble(list.get(++i));
                 case "--latency-seconds" -> o.latencySeconds = Double.parseDouble(list.get(++i));
+                case "--repeats" -> o.repeats = Math.max(1, Integer.parseInt(list.get(++i)));
+                case "--pin" -> o.pin = true;
+                case "--no-pin" -> o.pin = false;
                 case "--warmup-seconds" -> o.warmupSeconds = Double.parseDouble(list.get(++i));
                 case "--warmup-rate" -> o.warmupRate = Double.parseDouble(list.get(++i));
                 case "--burst" -> o.burstEvents = Long.parseLong(list.get(++i));
@@ -151,6 +158,7 @@ final class BenchOptions {
         warmupSeconds = 1;
         warmupRate = 500;
         latencySeconds = 2;
+        repeats = 1;
         burstEvents = 5_000;
         rawMaxRecords = 50_000;
         resumeEvents = 500;
@@ -205,6 +213,9 @@ final class BenchOptions {
                   --partitions N          partitions of the bench topic (12)
                   --rate R                skip the ramp and measure latency at R events/s
                   --latency-seconds S     length of the latency run (quick 12, full 60)
+                  --repeats N             latency runs per figure, for the spread of p99 / p99.9 (5; smoke 1)
+                  --pin / --no-pin        pin the server under test to CPU 0 and the broker and load generator to
+                                          the others with taskset (default: pin when there are >= 2 cores)
                   --warmup-seconds S      unmeasured warm-up before the ramp (--warmup-rate R)
                   --burst N               events of the unthrottled burst
                   --memory-sessions a,b   idle-session counts for the memory phase (10000,50000)
