@@ -59,7 +59,7 @@ final class ResumePhase {
         Map<Integer, String> lastCursor = new ConcurrentHashMap<>();
         AtomicInteger before = new AtomicInteger();
         Semaphore subscribed = new Semaphore(0);
-        WsLoadClient.Conn first = client.open(new WsLoadClient.Spec(address, "/v1/ws", auth,
+        WsConnection first = client.open(new WsLoadClient.Spec(address, "/v1/ws", auth,
                 "{\"type\":\"subscribe\",\"contacts\":[" + contacts + "]}", frame -> {
                     JsonNode node = parse(frame);
                     if ("event".equals(node.path("type").asText())) {
@@ -94,7 +94,7 @@ final class ResumePhase {
         Semaphore resubscribed = new Semaphore(0);
         AtomicLong lastArrival = new AtomicLong();
         long t0 = System.nanoTime();
-        WsLoadClient.Conn second = client.open(new WsLoadClient.Spec(address, "/v1/ws", auth,
+        WsConnection second = client.open(new WsLoadClient.Spec(address, "/v1/ws", auth,
                 "{\"type\":\"subscribe\",\"contacts\":[" + contacts + "],\"cursors\":[" + cursors + "]}", frame -> {
                     JsonNode node = parse(frame);
                     String type = node.path("type").asText();
