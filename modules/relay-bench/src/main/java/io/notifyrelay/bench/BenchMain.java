@@ -61,6 +61,8 @@ public final class BenchMain {
         BenchContext ctx = new BenchContext(o, out);
         MachineInfo machine = MachineInfo.probe(o, ctx.cpus);
         ThroughputPhase.RelayResult relay = null;
+        FloorPhase.FloorResult floor = null;
+        ReadCostPhase.ReadCostResult readCost = null;
         RawPhase.RawResult raw = null;
         MemoryPhase.MemoryResult memory = null;
         Map<String, ProtocolPhase.ProtocolRun> protocols = null;
@@ -70,6 +72,15 @@ public final class BenchMain {
             ctx.start();
             if (o.phases.stream().anyMatch(Set.of("ramp", "latency", "burst", "resume")::contains)) {
                 relay = ThroughputPhase.run(ctx);
+            }
+            if (o.phases.contains("floor")) {
+                // right after the relay, at the rate of the relay's latency runs
+                double rate = relay != null && relay.latency() != null ? relay.latency().offeredPerSecond()
+                        : o.fixedRate > 0 ? o.fixedRate : 2 * o.warmupRate;
+                floor = FloorPhase.run(ctx, rate);
+            }
+            if (o.phases.contains("readcost")) {
+                readCost = ReadCostPhase.run(ctx);
             }
             if (o.phases.contains("raw")) {
                 raw = RawPhase.run(ctx);
@@ -86,8 +97,8 @@ public final class BenchMain {
             }
             ctx.close();
             // written even when a phase failed, with what the others measured
-            results = new BenchResults(o.profile, startedAt, machine, RunParameters.of(o), relay, raw, memory,
-                    protocols, Summary.of(relay, raw, memory), traceExports,
+            results = new BenchResults(o.profile, startedAt, machine, RunParameters.of(o), relay, floor, readCost, raw,
+                    memory, protocols, Summary.of(relay, floor, readCost, raw, memory), traceExports,
                     ProcFs.readTrimmed(Path.of("/proc/loadavg")), ctx.notes(),
                     Round.r1((System.nanoTime() - started) / 1e9));
             write(results);

@@ -11,7 +11,8 @@ import java.util.Set;
 /** What one bench run does: a profile's defaults, then the flags. */
 final class BenchOptions {
 
-    static final List<String> ALL_PHASES = List.of("ramp", "latency", "burst", "resume", "raw", "memory", "protocols");
+    static final List<String> ALL_PHASES = List.of("ramp", "latency", "burst", "resume", "floor", "readcost", "raw",
+            "memory", "protocols");
 
     String profile = "quick";
     int sessions = 10_000;
@@ -51,7 +52,11 @@ final class BenchOptions {
     int lingerMs = 0;
     int maxConnectInFlight = 500;
     double waitQuietSeconds = 0;
-    Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "raw", "memory"));
+    /** Serve-anywhere read cost: events/s produced to a node with no session, for this long. */
+    double readCostRate = 10_000;
+    double readCostSeconds = 10;
+    Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "floor", "readcost", "raw",
+            "memory"));
     Path out;
     Path workDir;
     Path repoRoot;
@@ -91,6 +96,8 @@ final class BenchOptions {
                 case "--warmup-seconds" -> o.warmupSeconds = Double.parseDouble(list.get(++i));
                 case "--warmup-rate" -> o.warmupRate = Double.parseDouble(list.get(++i));
                 case "--burst" -> o.burstEvents = Long.parseLong(list.get(++i));
+                case "--read-cost-rate" -> o.readCostRate = Double.parseDouble(list.get(++i));
+                case "--read-cost-seconds" -> o.readCostSeconds = Double.parseDouble(list.get(++i));
                 case "--resume-events" -> o.resumeEvents = Integer.parseInt(list.get(++i));
                 case "--memory-sessions" -> o.memorySessions = ints(list.get(++i));
                 case "--group-protocol" -> o.groupProtocol = list.get(++i).toLowerCase(Locale.ROOT);
@@ -164,6 +171,8 @@ final class BenchOptions {
         resumeEvents = 500;
         resumeContacts = 4;
         memorySessions = List.of(100, 300);
+        readCostRate = 1_000;
+        readCostSeconds = 2;
         protocolSeconds = 2;
         relayHeap = "256m";
     }
@@ -180,6 +189,7 @@ final class BenchOptions {
         burstEvents = 1_000_000;
         rawMaxRecords = 1_000_000;
         protocolSeconds = 20;
+        readCostSeconds = 30;
         phases.add("protocols");
     }
 
@@ -218,6 +228,8 @@ final class BenchOptions {
                                           the others with taskset (default: pin when there are >= 2 cores)
                   --warmup-seconds S      unmeasured warm-up before the ramp (--warmup-rate R)
                   --burst N               events of the unthrottled burst
+                  --read-cost-rate R      serve-anywhere read cost: events/s to a node with no session (10000)
+                  --read-cost-seconds S   ... for S seconds (quick 10, full 30)
                   --memory-sessions a,b   idle-session counts for the memory phase (10000,50000)
                   --group-protocol P      classic (default) or consumer
                   --compare-protocols     also run the latency measurement with the other group protocol
@@ -231,7 +243,9 @@ final class BenchOptions {
                                           off (default): the relay as shipped, records without trace
                   --timeline              after the latency run, print each 100 ms (by send time) whose worst
                                           latency was over 10 ms, with the wall-clock time (to match GC logs)
-                  --phases a,b,...        subset of ramp,latency,burst,resume,raw,memory,protocols
+                  --phases a,b,...        subset of ramp,latency,burst,resume,floor,readcost,raw,memory,protocols
+                                          (floor: the same latency runs and burst on FloorForwarder, the thinnest
+                                          Kafka-to-Undertow forwarder, for the relay/floor ratios)
                   --relay-classpath CP    run another build of the relay (e.g. a prototype's relay-app target)
                   --relay-main CLASS      e.g. io.notifyrelay.bench.UndertowFloor: bare Undertow, for the memory floor
                   --out FILE              JSON results (modules/relay-bench/target/bench-results.json)

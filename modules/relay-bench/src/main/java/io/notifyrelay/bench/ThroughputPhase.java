@@ -17,12 +17,15 @@ import org.HdrHistogram.Recorder;
  */
 final class ThroughputPhase {
 
-    /** Everything measured on the main node; fields of phases that did not run are null. */
+    /**
+     * Everything measured on the main node; fields of phases that did not run are null. {@code latency} is the run
+     * with the median p99 of the {@code --repeats} {@code latencyRuns}.
+     */
     record RelayResult(String groupProtocol, double readySeconds, List<String> jvmOptions, int sessions,
                        double connectSeconds, double sessionsPerSecondConnect, double relayCpuSecondsConnect,
                        long rssKbWithSessions, double relayIdleCores, List<StepResult> ramp,
                        Double maxSustainedPerSecond, Double firstUnsustainedPerSecond, StepResult latency,
-                       BurstPhase.BurstResult burst, Map<String, Object> jfr, String jfrFile,
+                       List<StepResult> latencyRuns, LatencySpread latencySpread, BurstPhase.BurstResult burst, Map<String, Object> jfr, String jfrFile,
                        int sessionsClosedBySlowness, ResumePhase.ResumeResult resume, int sessionsClosedByServer,
                        long errorFrames, double relayCpuSecondsTotal, int relayThreads, JsonNode relayReadiness,
                        long producerErrors) {
@@ -67,16 +70,23 @@ final class ThroughputPhase {
                 max = 2 * o.warmupRate;
             }
             StepResult run = null;
+            List<StepResult> runs = null;
             if (o.phases.contains("latency")) {
                 double rate = o.fixedRate > 0 ? o.fixedRate : Math.max(100, Math.floor(max / 2 / 100) * 100);
                 if (o.jfr) {
                     relay.jvm.jcmd("JFR.start", "name=bench", "settings=profile");
                 }
-                run = rig.step(rate, o.latencySeconds, "latency");
-                ctx.progress("latency run %s", run.line());
-                if (o.timeline) {
-                    printTimeline(ctx, client, run);
+                runs = new ArrayList<>();
+                for (int i = 0; i < o.repeats; i++) {
+                    rig.settle();
+                    StepResult r = rig.step(rate, o.latencySeconds, "latency");
+                    ctx.progress("latency run %d/%d %s", i + 1, o.repeats, r.line());
+                    if (o.timeline) {
+                        printTimeline(ctx, client, r);
+                    }
+                    runs.add(r);
                 }
+                run = LatencySpread.medianRun(runs);
             }
             BurstPhase.BurstResult burst = o.phases.contains("burst") ? BurstPhase.run(rig, o.burstEvents) : null;
             Map<String, Object> jfr = null;
@@ -93,7 +103,8 @@ final class ThroughputPhase {
             ResumePhase.ResumeResult resume = o.phases.contains("resume") ? ResumePhase.run(ctx, relay, client) : null;
             RelayResult result = new RelayResult(relay.protocol, Round.r2(relay.readySeconds), relay.jvmOptions,
                     pop.sessions, Round.r2(pop.connectSeconds), Round.r1(pop.sessions / pop.connectSeconds),
-                    Round.r2(connectCpu), rss, Round.r3(idleCores), ramp, best, failedAt, run, burst, jfr, jfrFile,
+                    Round.r2(connectCpu), rss, Round.r3(idleCores), ramp, best, failedAt, run, runs,
+                    runs == null ? null : LatencySpread.of(runs), burst, jfr, jfrFile,
                     slow, resume, client.closedByServer.get(), client.errorFrames.get(), Round.r2(relay.cpuSeconds()),
                     relay.jvm.threads(), relay.readiness(), ctx.producer().errors());
             client.closeAll();
