@@ -11,9 +11,12 @@ import java.util.Locale;
  */
 final class ReadCostPhase {
 
-    /** @param idleCores the same node with nothing produced, for comparison */
+    /**
+     * @param idleCores      the same node with nothing produced, for comparison
+     * @param partitionsRead partitions the node said it reads (its readiness), of {@code partitions} in the topic
+     */
     record ReadCostResult(double offeredPerSecond, double producedPerSecond, double seconds, double idleCores,
-                          double relayCores, double relayCpuSeconds, String relayMode) {
+                          double relayCores, double relayCpuSeconds, int partitionsRead, int partitions) {
     }
 
     private ReadCostPhase() {
@@ -40,11 +43,15 @@ final class ReadCostPhase {
             WsLoadClient.sleep(200); // the tail of the last fetch
             double seconds = (System.nanoTime() - t0) / 1e9;
             double cpu = relay.cpuSeconds() - cpu0;
-            String mode = relay.readiness().path("mode").asText(null);
+            int read = relay.readiness().path("partitions").size();
             ctx.progress(String.format(Locale.ROOT, "read cost: %,.0f events/s to no session: relay %.3f cores "
-                    + "(idle %.3f)", paced.achievedRate(), cpu / seconds, idle));
+                    + "(idle %.3f), reading %d of %d partitions", paced.achievedRate(), cpu / seconds, idle, read,
+                    o.partitions));
+            if (read < o.partitions) {
+                ctx.note("read cost: the node read " + read + " of " + o.partitions + " partitions, not the whole topic");
+            }
             return new ReadCostResult(o.readCostRate, Round.r1(paced.achievedRate()), Round.r2(seconds), Round.r3(idle),
-                    Round.r3(cpu / seconds), Round.r2(cpu), mode);
+                    Round.r3(cpu / seconds), Round.r2(cpu), read, o.partitions);
         }
     }
 }

@@ -78,6 +78,7 @@ class BenchSmokeTest {
         JsonNode readCost = r.path("readCost");
         assertTrue(readCost.path("producedPerSecond").asDouble() > 0 && readCost.path("relayCores").isNumber(),
                 "read cost measured: " + readCost);
+        assertEquals(6, readCost.path("partitionsRead").asInt(), "the lone node reads the whole topic: " + readCost);
         assertTrue(r.path("machine").path("cpuLayout").asText().length() > 3, "CPU layout recorded");
 
         JsonNode raw = r.path("raw");

@@ -8,6 +8,7 @@ import io.notifyrelay.app.ConfigLoader;
 import io.notifyrelay.app.RelayNode;
 import io.notifyrelay.testkit.KafkaBackend;
 import io.notifyrelay.testkit.SharedKafkaExtension;
+import io.notifyrelay.testkit.TestTokens;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +62,7 @@ class WsLoadClientTest {
                     String contact = SessionPopulation.contactId(i);
                     targets.add(new LoadProducer.Target(lob, contact));
                     keys.add(contact.getBytes(StandardCharsets.US_ASCII));
-                    String auth = "{\"type\":\"auth\",\"token\":\"" + io.notifyrelay.testkit.TestTokens.hs256(SECRET)
+                    String auth = "{\"type\":\"auth\",\"token\":\"" + TestTokens.hs256(SECRET)
                             .lob(lob).sign() + "\"}";
                     client.open(new WsLoadClient.Spec(i % 2 == 0 ? proxy.address() : direct, "/v1/ws", auth,
                             "{\"type\":\"subscribe\",\"contacts\":[\"" + contact + "\"]}", null), subscribed);
