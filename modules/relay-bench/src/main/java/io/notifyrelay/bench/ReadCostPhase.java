@@ -12,7 +12,7 @@ import java.util.Locale;
 final class ReadCostPhase {
 
     /**
-     * @param idleCores      the same node with nothing produced, for comparison
+     * @param idleCores      the same node with nothing produced (measured right after), for comparison
      * @param partitionsRead partitions the node said it reads (its readiness), of {@code partitions} in the topic
      */
     record ReadCostResult(double offeredPerSecond, double producedPerSecond, double seconds, double idleCores,
@@ -32,10 +32,8 @@ final class ReadCostPhase {
             keys.add(contact.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         }
         try (RelayProcess relay = RelayProcess.start(ctx, o.groupProtocol, List.of())) {
-            // one unmeasured second of load first: JIT and the fetch sessions of every partition
-            ctx.producer().paced(o.readCostRate, 1, targets, keys, "readcost-warm-");
-            WsLoadClient.sleep(1000);
-            double idle = ThroughputPhase.idleCores(relay, 3000);
+            // two unmeasured seconds of load first: JIT and the fetch sessions of every partition
+            ctx.producer().paced(o.readCostRate, 2, targets, keys, "readcost-warm-");
             double cpu0 = relay.cpuSeconds();
             long t0 = System.nanoTime();
             LoadProducer.Paced paced = ctx.producer().paced(o.readCostRate, o.readCostSeconds, targets, keys,
@@ -43,6 +41,8 @@ final class ReadCostPhase {
             WsLoadClient.sleep(200); // the tail of the last fetch
             double seconds = (System.nanoTime() - t0) / 1e9;
             double cpu = relay.cpuSeconds() - cpu0;
+            // idle after the load, not before: right after start-up the JIT is still busy and would count as idle
+            double idle = ThroughputPhase.idleCores(relay, 3000);
             int read = relay.readiness().path("partitions").size();
             ctx.progress(String.format(Locale.ROOT, "read cost: %,.0f events/s to no session: relay %.3f cores "
                     + "(idle %.3f), reading %d of %d partitions", paced.achievedRate(), cpu / seconds, idle, read,
