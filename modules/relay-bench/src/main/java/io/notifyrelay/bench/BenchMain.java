@@ -22,7 +22,8 @@ public final class BenchMain {
 
     /** Results as JSON: records in declaration order, phases that did not run left out. */
     static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT)
-            .serializationInclusion(JsonInclude.Include.NON_NULL).build();
+            .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL,
+                    JsonInclude.Include.USE_DEFAULTS)).build();
 
     private final BenchOptions o;
     private final PrintStream out;

@@ -213,9 +213,10 @@ final class BenchOptions {
     static String usage() {
         return """
                 usage: scripts/bench [--smoke|--quick|--full] [options]
-                  --smoke                 tiny run (~40 s), what ./scripts/test runs
-                  --quick                 default: 10k sessions, short ramp, about 2 minutes
-                  --full                  longer steps, refined ramp, 60 s latency run, 1M-event burst, both group protocols
+                  --smoke                 tiny run (~2 min on a busy box), what ./scripts/test runs
+                  --quick                 default: 10k sessions, short ramp, relay then floor (~5 minutes)
+                  --full                  longer steps, refined ramp, 60 s latency runs, 1M-event bursts, both
+                                          group protocols (~20 minutes)
                   --sessions N            WebSocket sessions for the throughput/latency phases (10000)
                   --lobs N                LOBs the sessions are spread over (10)
                   --contacts-per-session N  contacts each session subscribes to (1); each event goes to one session
