@@ -55,6 +55,8 @@ final class BenchOptions {
     /** Serve-anywhere read cost: events/s produced to a node with no session, for this long. */
     double readCostRate = 10_000;
     double readCostSeconds = 10;
+    /** RELAY_MODE of each read-cost node, in order; "default" leaves the node's default. */
+    List<String> readCostModes = List.of("default");
     Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "floor", "readcost", "raw",
             "memory"));
     Path out;
@@ -98,6 +100,7 @@ final class BenchOptions {
                 case "--burst" -> o.burstEvents = Long.parseLong(list.get(++i));
                 case "--read-cost-rate" -> o.readCostRate = Double.parseDouble(list.get(++i));
                 case "--read-cost-seconds" -> o.readCostSeconds = Double.parseDouble(list.get(++i));
+                case "--read-cost-modes" -> o.readCostModes = List.of(list.get(++i).split(","));
                 case "--resume-events" -> o.resumeEvents = Integer.parseInt(list.get(++i));
                 case "--memory-sessions" -> o.memorySessions = ints(list.get(++i));
                 case "--group-protocol" -> o.groupProtocol = list.get(++i).toLowerCase(Locale.ROOT);
@@ -230,7 +233,9 @@ final class BenchOptions {
                   --warmup-seconds S      unmeasured warm-up before the ramp (--warmup-rate R)
                   --burst N               events of the unthrottled burst
                   --read-cost-rate R      serve-anywhere read cost: events/s to a node with no session (10000)
-                  --read-cost-seconds S   ... for S seconds (quick 10, full 30)
+                  --read-cost-seconds S   ... for S seconds after as long a warm-up (quick 10, full 30)
+                  --read-cost-modes a,b   one node per RELAY_MODE value, last = headline (default: the node's
+                                          default mode only)
                   --memory-sessions a,b   idle-session counts for the memory phase (10000,50000)
                   --group-protocol P      classic (default) or consumer
                   --compare-protocols     also run the latency measurement with the other group protocol

@@ -1,22 +1,39 @@
 package io.notifyrelay.bench;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * What serving anywhere costs a node: a relay node with its default settings and no session at all, while the
- * topic carries {@code --read-cost-rate} events/s that it must read (every node reads every partition in that
- * mode) and deliver to nobody. Its CPU over the run is the price of reading the whole topic.
+ * What serving anywhere costs a node: a relay node with no session at all while the topic carries
+ * {@code --read-cost-rate} events/s that it reads (every node reads every partition in that mode) and delivers to
+ * nobody. One fresh node per entry of {@code --read-cost-modes} (values of RELAY_MODE; {@code default} leaves it
+ * unset, i.e. the node's default), so the cost of each mode is measured on the same load.
  */
 final class ReadCostPhase {
 
+    /** @param modes by mode, in the order measured; the last is the headline figure */
+    record ReadCostResult(double eventsPerSecond, int recordBytes, Map<String, ModeCost> modes) {
+
+        ModeCost headline() {
+            ModeCost last = null;
+            for (ModeCost cost : modes.values()) {
+                last = cost;
+            }
+            return last;
+        }
+    }
+
     /**
-     * @param idleCores      the same node with nothing produced (measured right after), for comparison
-     * @param partitionsRead partitions the node said it reads (its readiness), of {@code partitions} in the topic
+     * @param cores          the node's CPU while reading
+     * @param idleCores      the same node with nothing produced, measured right after (the poll loop's own cost)
+     * @param partitionsRead partitions the node's readiness lists, of {@code partitions} in the topic
      */
-    record ReadCostResult(double offeredPerSecond, double producedPerSecond, double seconds, double idleCores,
-                          double relayCores, double relayCpuSeconds, int partitionsRead, int partitions) {
+    record ModeCost(double producedPerSecond, double cores, double idleCores, double cpuMicrosPerEvent,
+                    int partitionsRead, int partitions) {
     }
 
     private ReadCostPhase() {
@@ -29,29 +46,39 @@ final class ReadCostPhase {
         for (int i = 0; i < 1000; i++) { // contacts nobody subscribes to, over every LOB and partition
             String contact = SessionPopulation.contactId(5_000_000 + i);
             targets.add(new LoadProducer.Target("lob-" + (i % o.lobs), contact));
-            keys.add(contact.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            keys.add(contact.getBytes(StandardCharsets.US_ASCII));
         }
-        try (RelayProcess relay = RelayProcess.start(ctx, o.groupProtocol, List.of())) {
-            // two unmeasured seconds of load first: JIT and the fetch sessions of every partition
-            ctx.producer().paced(o.readCostRate, 2, targets, keys, "readcost-warm-");
+        Map<String, ModeCost> modes = new LinkedHashMap<>();
+        for (String mode : o.readCostModes) {
+            modes.put(mode, measure(ctx, mode, targets, keys));
+        }
+        return new ReadCostResult(o.readCostRate, o.notificationBytes, modes);
+    }
+
+    private static ModeCost measure(BenchContext ctx, String mode, List<LoadProducer.Target> targets,
+                                    List<byte[]> keys) {
+        BenchOptions o = ctx.o;
+        Map<String, String> env = "default".equals(mode) ? Map.of() : Map.of("RELAY_MODE", mode);
+        try (RelayProcess relay = RelayProcess.start(ctx, o.relayMain, "readcost", o.groupProtocol, List.of(), env)) {
+            // warm-up as long as the measurement: JIT and the fetch sessions of every partition settle first
+            ctx.producer().paced(o.readCostRate, o.readCostSeconds, targets, keys, "readcost-warm-");
             double cpu0 = relay.cpuSeconds();
-            long t0 = System.nanoTime();
             LoadProducer.Paced paced = ctx.producer().paced(o.readCostRate, o.readCostSeconds, targets, keys,
                     "readcost-");
-            WsLoadClient.sleep(200); // the tail of the last fetch
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            double cpu = relay.cpuSeconds() - cpu0;
-            // idle after the load, not before: right after start-up the JIT is still busy and would count as idle
-            double idle = ThroughputPhase.idleCores(relay, 3000);
+            double cores = (relay.cpuSeconds() - cpu0) / paced.seconds();
+            WsLoadClient.sleep(1000); // the tail of the last fetches stays out of the idle figure
+            double idle = ThroughputPhase.idleCores(relay, 4000);
             int read = relay.readiness().path("partitions").size();
-            ctx.progress(String.format(Locale.ROOT, "read cost: %,.0f events/s to no session: relay %.3f cores "
-                    + "(idle %.3f), reading %d of %d partitions", paced.achievedRate(), cpu / seconds, idle, read,
-                    o.partitions));
+            double micros = cores / paced.achievedRate() * 1e6;
+            ctx.progress(String.format(Locale.ROOT, "read cost (%s mode): %,.0f events/s to no session: node %.3f "
+                            + "cores (%.3f with the topic idle), %.1f µs CPU per event, reading %d of %d partitions",
+                    mode, paced.achievedRate(), cores, idle, micros, read, o.partitions));
             if (read < o.partitions) {
-                ctx.note("read cost: the node read " + read + " of " + o.partitions + " partitions, not the whole topic");
+                ctx.note("read cost (" + mode + "): the node read " + read + " of " + o.partitions
+                        + " partitions, not the whole topic");
             }
-            return new ReadCostResult(o.readCostRate, Round.r1(paced.achievedRate()), Round.r2(seconds), Round.r3(idle),
-                    Round.r3(cpu / seconds), Round.r2(cpu), read, o.partitions);
+            return new ModeCost(Round.r1(paced.achievedRate()), Round.r3(cores), Round.r3(idle), Round.r1(micros),
+                    read, o.partitions);
         }
     }
 }

@@ -41,6 +41,7 @@ record Summary(Double relayMaxSustainedPerSecond, Double relayBurstDeliveredPerS
         Long within = relay == null || relay.latencyRuns() == null ? null
                 : LatencySpread.runsWithin(relay.latencyRuns(), TARGET_P99_MS, TARGET_P999_MS);
 
+        Double readCostCores = readCost == null || readCost.headline() == null ? null : readCost.headline().cores();
         Double idle = relay == null ? null : Round.r3(relay.relayIdleCores() * 10_000 / relay.sessions());
         Double floorIdle = floor == null ? null : Round.r3(floor.idleCores() * 10_000 / floor.sessions());
 
@@ -57,8 +58,8 @@ record Summary(Double relayMaxSustainedPerSecond, Double relayBurstDeliveredPerS
                 ratio(perCpuAtRate, floorPerCpuAtRate), floorLatency == null ? null : floorLatency.latencyMs(),
                 ms == null || floorLatency == null ? null : ratio(ms.p99(), floorLatency.latencyMs().p99()),
                 idle, idle == null ? null : idle <= TARGET_IDLE_CORES_PER_10K, floorIdle,
-                readCost == null ? null : readCost.offeredPerSecond(), readCost == null ? null : readCost.relayCores(),
-                readCost == null ? null : readCost.relayCores() <= TARGET_READ_COST_CORES,
+                readCost == null ? null : readCost.eventsPerSecond(), readCostCores,
+                readCostCores == null ? null : readCostCores <= TARGET_READ_COST_CORES,
                 rawRate, ratio(best, rawRate),
                 memory == null || memory.points().isEmpty() ? null : memory.worstHeapBytesPerSession(),
                 memory == null ? null : memory.maxSessionsHeld(),

@@ -30,6 +30,13 @@ final class TablePrinter {
         if (s != null) {
             summaryRows(s, relay);
         }
+        if (r.readCost() != null) {
+            for (Map.Entry<String, ReadCostPhase.ModeCost> e : r.readCost().modes().entrySet()) {
+                ReadCostPhase.ModeCost c = e.getValue();
+                row("  " + e.getKey() + " mode: cores (topic idle); CPU per event", String.format(Locale.ROOT,
+                        "%.3f (%.3f); %.1f µs", c.cores(), c.idleCores(), c.cpuMicrosPerEvent()), "", "");
+            }
+        }
         if (r.memory() != null) {
             memoryRows(r.memory());
         }
