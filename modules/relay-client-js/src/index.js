@@ -820,7 +820,8 @@ export class NotifyRelayClient {
       owners.set(entry.partition, owner === ANY_NODE ? ANY_NODE : owner ? relayEndpoints(owner).ws : null);
     }
     return {
-      mode: body.mode === 'broadcast' ? 'broadcast' : 'group',
+      // 'anywhere' (the relay's default) and its old name 'broadcast': any node serves everything, one socket
+      mode: body.mode === 'anywhere' || body.mode === 'broadcast' ? 'broadcast' : 'group',
       partitionCount: body.partitionCount ?? owners.size,
       partitioner: body.partitioner,
       owners,
