@@ -48,8 +48,21 @@ final class TopicReaders {
             // its lag would duplicate the group's series per node: kept out of /metrics
             this.delivery = new RelayConsumer(settings(config, READER_CLIENT_ID, RelayMode.BROADCAST), factory,
                     decoder, deliver, ownership);
-            this.group = new RelayConsumer(member, factory, decoder, duties, groupListener, registry);
+            this.group = new RelayConsumer(unhurried(member), factory, decoder, duties, groupListener, registry);
         }
+    }
+
+    /**
+     * The duties wait for no session: the member's fetches may wait 100 ms for data instead of the 2 ms delivery
+     * needs, so a quiet topic costs this node one busy fetch loop, not two. An operator's own value wins.
+     */
+    private static ConsumerSettings unhurried(ConsumerSettings member) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("fetch.max.wait.ms", "100");
+        properties.putAll(member.clientProperties());
+        return new ConsumerSettings(member.bootstrapServers(), member.topic(), member.groupId(), member.groupProtocol(),
+                member.groupInstanceId(), member.pollTimeout(), properties, member.mode(), member.clientId(),
+                member.metadataRefresh());
     }
 
     /** How a consumer (or admin client, dead-letter producer …) of this node reaches the topic. */

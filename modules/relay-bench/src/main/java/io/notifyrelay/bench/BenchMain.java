@@ -132,6 +132,9 @@ public final class BenchMain {
             if (o.phases.contains("protocols")) {
                 results.put("protocols", protocolPhase(main));
             }
+            if (o.phases.contains("readcost")) {
+                results.put("readCost", readCostPhase());
+            }
             results.put("summary", summary());
         } finally {
             if (traceSink != null) {
@@ -894,6 +897,55 @@ public final class BenchMain {
         return m;
     }
 
+    /**
+     * Serve anywhere's read amplification: every node reads the whole topic for its sessions. A node with no
+     * session reads {@code readCostRate} events/s in owner mode (one consumer: the group's read) and in the default
+     * anywhere mode (the delivery reader plus, as the only member, the group's read); the difference is what each
+     * node's delivery reader costs.
+     */
+    private Map<String, Object> readCostPhase() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<LoadProducer.Target> targets = new ArrayList<>();
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            String contact = contactId(9_000_000 + i);
+            targets.add(new LoadProducer.Target("lob-nobody", contact));
+            keys.add(contact.getBytes(StandardCharsets.US_ASCII));
+        }
+        m.put("eventsPerSecond", o.readCostRate);
+        m.put("recordBytes", o.notificationBytes);
+        for (String mode : List.of("owner", "anywhere")) {
+            Map<String, String> saved = new LinkedHashMap<>(o.relayEnv);
+            o.relayEnv.put("RELAY_MODE", mode);
+            try (Relay relay = new Relay(o.groupProtocol)) {
+                // warm-up as long as the measurement: JIT and GC settle, so the idle figure after is the floor
+                producer.paced(o.readCostRate, o.readCostSeconds, targets, keys, "readcost-warm-");
+                double cpu0 = relay.jvm.cpuSeconds();
+                LoadProducer.Paced paced = producer.paced(o.readCostRate, o.readCostSeconds, targets, keys, "readcost-");
+                double cores = (relay.jvm.cpuSeconds() - cpu0) / paced.seconds();
+                WsLoadClient.sleep(1000);
+                double idle0 = relay.jvm.cpuSeconds();
+                long idleT0 = System.nanoTime();
+                WsLoadClient.sleep(4000);
+                double idle = (relay.jvm.cpuSeconds() - idle0) / ((System.nanoTime() - idleT0) / 1e9);
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("idleCores", round3(idle));
+                e.put("cores", round3(cores));
+                e.put("cpuMicrosPerEvent", round1(cores / paced.achievedRate() * 1e6));
+                m.put(mode, e);
+                // with fetch.max.wait.ms=2 an idle consumer still fetches ~500 times a second: the idle figure is
+                // that loop, so cores per event include it
+                progress("serve-anywhere read cost, %s mode: a node with no sessions reading %,.0f events/s uses "
+                        + "%.3f cores (%.3f with the topic idle), %.1f µs of CPU per event", mode,
+                        paced.achievedRate(), cores, idle, cores / paced.achievedRate() * 1e6);
+            } finally {
+                o.relayEnv.clear();
+                o.relayEnv.putAll(saved);
+            }
+        }
+        return m;
+    }
+
     private Map<String, Object> memoryPhase() {
         Map<String, Object> m = new LinkedHashMap<>();
         long fdLimit = openFileLimit();
@@ -1113,6 +1165,15 @@ public final class BenchMain {
         String fmt = "%-52s %-26s %-18s %s%n";
         out.printf(Locale.ROOT, fmt, "figure", "measured", "target", "");
         out.println("-".repeat(110));
+        Map<String, Object> readCost = (Map<String, Object>) results.get("readCost");
+        if (readCost != null) {
+            Map<String, Object> owner = (Map<String, Object>) readCost.get("owner");
+            Map<String, Object> anywhere = (Map<String, Object>) readCost.get("anywhere");
+            row(fmt, "serve-anywhere read cost (cores, owner/anywhere)", String.format(Locale.ROOT, "%.3f / %.3f",
+                    num(owner.get("cores")), num(anywhere.get("cores"))), "", String.format(Locale.ROOT,
+                    "1 node, no sessions, %.0f events/s; %.1f / %.1f µs CPU per event", num(readCost.get("eventsPerSecond")),
+                    num(owner.get("cpuMicrosPerEvent")), num(anywhere.get("cpuMicrosPerEvent"))));
+        }
         if (raw != null) {
             Map<String, Object> plain = (Map<String, Object>) raw.get("plain");
             Map<String, Object> dec = (Map<String, Object>) raw.get("withDecode");

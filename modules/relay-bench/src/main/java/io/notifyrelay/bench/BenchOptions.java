@@ -11,7 +11,8 @@ import java.util.Set;
 /** What one bench run does: a profile's defaults, then the flags. */
 final class BenchOptions {
 
-    static final List<String> ALL_PHASES = List.of("ramp", "latency", "burst", "resume", "raw", "memory", "protocols");
+    static final List<String> ALL_PHASES = List.of("ramp", "latency", "burst", "resume", "raw", "memory", "protocols",
+            "readcost");
 
     String profile = "quick";
     int sessions = 10_000;
@@ -47,7 +48,10 @@ final class BenchOptions {
     int lingerMs = 0;
     int maxConnectInFlight = 500;
     double waitQuietSeconds = 0;
-    Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "raw", "memory"));
+    Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "raw", "memory", "readcost"));
+    /** readcost: the topic rate a node with no sessions reads, and for how long. */
+    double readCostRate = 5_000;
+    double readCostSeconds = 10;
     Path out;
     Path workDir;
     Path repoRoot;
@@ -73,6 +77,7 @@ final class BenchOptions {
                 case "--smoke", "--quick", "--full" -> {
                 }
                 case "--sessions" -> o.sessions = Integer.parseInt(list.get(++i));
+                case "--read-cost-rate" -> o.readCostRate = Double.parseDouble(list.get(++i));
                 case "--lobs" -> o.lobs = Integer.parseInt(list.get(++i));
                 case "--contacts-per-session" -> o.contactsPerSession = Integer.parseInt(list.get(++i));
                 case "--size" -> o.notificationBytes = Integer.parseInt(list.get(++i));
@@ -157,6 +162,8 @@ final class BenchOptions {
         resumeContacts = 4;
         memorySessions = List.of(100, 300);
         protocolSeconds = 2;
+        readCostRate = 500;
+        readCostSeconds = 2;
         relayHeap = "256m";
     }
 
@@ -220,7 +227,8 @@ final class BenchOptions {
                                           off (default): the relay as shipped, records without trace
                   --timeline              after the latency run, print each 100 ms (by send time) whose worst
                                           latency was over 10 ms, with the wall-clock time (to match GC logs)
-                  --phases a,b,...        subset of ramp,latency,burst,resume,raw,memory,protocols
+                  --phases a,b,...        subset of ramp,latency,burst,resume,raw,memory,protocols,readcost
+                  --read-cost-rate N      events/s the readcost phase produces to a node with no sessions (5000)
                   --relay-classpath CP    run another build of the relay (e.g. a prototype's relay-app target)
                   --relay-main CLASS      e.g. io.notifyrelay.bench.UndertowFloor: bare Undertow, for the memory floor
                   --out FILE              JSON results (modules/relay-bench/target/bench-results.json)
