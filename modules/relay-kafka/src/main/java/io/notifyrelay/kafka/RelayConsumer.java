@@ -84,7 +84,8 @@ public final class RelayConsumer implements AutoCloseable {
         this.decoder = decoder;
         this.handler = handler;
         this.partitionListener = partitionListener;
-        this.thread = new Thread(this::run, "relay-consumer");
+        // a node in anywhere mode runs both kinds: its log lines say which loop spoke
+        this.thread = new Thread(this::run, settings.mode() == RelayMode.BROADCAST ? "relay-reader" : "relay-consumer");
         for (String change : List.of("assigned", "revoked", "lost")) {
             rebalances(change); // at zero from start-up, so dashboards and rate() see the series
         }
