@@ -56,7 +56,8 @@ final class BenchOptions {
     double readCostRate = 10_000;
     double readCostSeconds = 10;
     /** RELAY_MODE of each read-cost node, in order; "default" leaves the node's default. */
-    List<String> readCostModes = List.of("default");
+    /** Owner mode first (one read: the group's), then the default (anywhere): its extra read is the difference. */
+    List<String> readCostModes = List.of("owner", "anywhere");
     Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "floor", "readcost", "raw",
             "memory"));
     Path out;
@@ -176,6 +177,7 @@ final class BenchOptions {
         memorySessions = List.of(100, 300);
         readCostRate = 1_000;
         readCostSeconds = 2;
+        readCostModes = List.of("default");
         protocolSeconds = 2;
         relayHeap = "256m";
     }
@@ -234,8 +236,8 @@ final class BenchOptions {
                   --burst N               events of the unthrottled burst
                   --read-cost-rate R      serve-anywhere read cost: events/s to a node with no session (10000)
                   --read-cost-seconds S   ... for S seconds after as long a warm-up (quick 10, full 30)
-                  --read-cost-modes a,b   one node per RELAY_MODE value, last = headline (default: the node's
-                                          default mode only)
+                  --read-cost-modes a,b   one node per RELAY_MODE value, last = headline (owner,anywhere;
+                                          smoke: the node's default mode only)
                   --memory-sessions a,b   idle-session counts for the memory phase (10000,50000)
                   --group-protocol P      classic (default) or consumer
                   --compare-protocols     also run the latency measurement with the other group protocol
