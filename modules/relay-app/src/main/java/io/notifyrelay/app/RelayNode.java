@@ -425,6 +425,11 @@ public final class RelayNode implements AutoCloseable {
         }
 
         @Override
+        public void onPosition(int partition, long nextOffset) {
+            server.deliveryPosition(partition, nextOffset); // socket.io recovery offsets are built from these
+        }
+
+        @Override
         public void onRejected(DecodeResult.Rejected rejected) {
             RelayTracing.withProducerTrace(rejected.record().headers(), () -> reject(rejected));
         }

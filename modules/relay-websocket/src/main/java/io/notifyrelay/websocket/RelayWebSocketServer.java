@@ -64,6 +64,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private final HttpHandler clientHandler;
     private final HttpHandler managementHandler;
     private final SocketIoEndpoint socketIo;
+    private final io.notifyrelay.websocket.session.DeliveryPositions positions;
     private final UpgradedConnections upgraded = new UpgradedConnections();
     private final MeterRegistry meterRegistry;
     private final Map<String, Counter> refusedConnections = new java.util.concurrent.ConcurrentHashMap<>();
@@ -93,8 +94,9 @@ public final class RelayWebSocketServer implements AutoCloseable {
                 new SessionContext(builder.settings, webSocketVerifier, registry, builder.partitions,
                         builder.replayer, builder.limits, lobSessions, metrics, onClosed, builder.tokenLifecycle,
                         builder.bounds));
+        this.positions = new io.notifyrelay.websocket.session.DeliveryPositions(builder.partitions.epoch());
         this.socketIo = new SocketIoEndpoint(settings, socketIoVerifier, registry, builder.partitions,
-                builder.socketIoLimits, lobSessions, upgraded, this::admit);
+                builder.socketIoLimits, lobSessions, upgraded, this::admit, builder.replayer, positions);
         this.meterRegistry = builder.meterRegistry;
         Gauge.builder("relay.sessions", this, RelayWebSocketServer::sessionCount)
                 .description("Sessions on this node, /v1/ws and socket.io").register(builder.meterRegistry);
@@ -194,8 +196,17 @@ public final class RelayWebSocketServer implements AutoCloseable {
         return dispatcher.dispatch(event);
     }
 
+    /**
+     * The consumer loop has handed over everything of {@code partition} before {@code nextOffset}; called on the
+     * consumer thread, before each record and when a partition's start is known (see RecordHandler.onPosition).
+     */
+    public void deliveryPosition(int partition, long nextOffset) {
+        positions.advance(partition, nextOffset);
+    }
+
     /** The group took these partitions away: sessions served through them will be told to move. */
     public void partitionsRevoked(Set<Integer> revoked) {
+        revoked.forEach(positions::forget); // the consumer thread, like every change of the positions
         acceptor.sessions().forEach(session -> session.notifyRevoked(Set.copyOf(revoked)));
     }
 

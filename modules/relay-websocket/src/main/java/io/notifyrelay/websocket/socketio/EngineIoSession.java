@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * consumer thread through {@link #deliver}, which never blocks: bytes not yet written are counted and a
  * session past the limit is closed, as /v1/ws sessions are.
  */
-final class EngineIoSession implements Subscriber {
+final class EngineIoSession implements SocketIoStream.Session {
 
     private static final Logger log = LoggerFactory.getLogger(EngineIoSession.class);
     /** Should never happen; if it does, every live event could say so: at most a few lines a second. */
@@ -64,7 +64,16 @@ final class EngineIoSession implements Subscriber {
     private final ArrayDeque<byte[]> outbox = new ArrayDeque<>();
     private HttpServerExchange pendingPoll;
     private boolean closed;
-    private String registeredLob;
+    /** The registration (or recovery) once asked for; null before. */
+    private SocketIoStream stream;
+    /** The pid the client reconnected with, echoed in the CONNECT reply if the recovery is complete. */
+    private String recoveringPid;
+    /** An acknowledgement the first REGISTER_SOCKET asked for, answered once it is registered. */
+    private Long registerAck;
+    /** A replay waiting for room without a thread; run once the client has read enough. */
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> roomTask = new java.util.concurrent.atomic.AtomicReference<>();
+    /** Threads waiting for room (a replay from memory, the release of held events); also their monitor. */
+    private final java.util.concurrent.atomic.AtomicInteger roomWaiters = new java.util.concurrent.atomic.AtomicInteger();
 
     private volatile Principal principal;
     private volatile boolean connected;
@@ -264,7 +273,7 @@ final class EngineIoSession implements Subscriber {
             SocketIoEndpoint.pollingHeaders(exchange);
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=UTF-8");
             exchange.getResponseSender().send(ByteBuffer.wrap(payload));
-            pendingBytes.addAndGet(-countedBytes);
+            released(countedBytes);
         };
         if (exchange.isInIoThread()) {
             send.run();
@@ -406,8 +415,63 @@ final class EngineIoSession implements Subscriber {
         connected = true;
         cancel(connectTimer);
         scheduleExpiry(verified.expiresAt());
+        JsonNode pid = auth == null ? null : auth.get("pid");
+        if (pid == null || pid.isNull()) {
+            sendConnected(SocketIoRecovery.newPid());
+            return;
+        }
+        SocketIoRecovery.Ask ask = SocketIoRecovery.read(pid, auth.get("offset"), context.positions().epoch());
+        if (ask.problem() != null) {
+            sendConnected(SocketIoRecovery.newPid());
+            sendRecovery(false, ask.problem());
+            return;
+        }
+        // the CONNECT reply waits for the replay: socket.io-client buffers the replayed events until it comes,
+        // and only then can the reply say whether the recovery was complete (the same pid) or not (a new one)
+        SocketIoStream recovery;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            recoveringPid = ask.pid();
+            recovery = new SocketIoStream(this, context, ask.offset().asMap(), true);
+            stream = recovery;
+        }
+        recovery.start();
+    }
+
+    private void sendConnected(String pid) {
         send(SocketIoPackets.socket(SocketIoPackets.CONNECT,
-                SocketIoPackets.JSON.createObjectNode().put("sid", socketId).toString()));
+                SocketIoPackets.JSON.createObjectNode().put("sid", socketId).put("pid", pid).toString()));
+    }
+
+    private void sendRecovery(boolean recovered, String reason) {
+        ObjectNode body = SocketIoPackets.JSON.createObjectNode().put("recovered", recovered);
+        if (reason != null) {
+            body.put("reason", reason);
+        }
+        send(SocketIoPackets.event(SocketIoContext.RECOVERY_EVENT, body.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void caughtUp(boolean recovered, String reason, String offset) {
+        SocketIoStream current;
+        String pid;
+        Long ack;
+        synchronized (this) {
+            current = stream;
+            pid = recoveringPid;
+            ack = registerAck;
+            registerAck = null;
+        }
+        if (current != null && current.recovering()) {
+            sendConnected(recovered ? pid : SocketIoRecovery.newPid());
+            sendRecovery(recovered, reason);
+        } else {
+            // the registration's own offset: a client that gets no event before it reconnects still recovers
+            respond(SocketIoPackets.JSON.createObjectNode(), true, principal.lobId(), registeredMessage(principal), ack,
+                    offset);
+        }
     }
 
     private void refuseConnect(String message) {
@@ -443,20 +507,22 @@ final class EngineIoSession implements Subscriber {
                     ackId);
             return;
         }
+        SocketIoStream registration;
         synchronized (this) {
             if (closed) {
                 return;
             }
-            if (registeredLob == null) {
-                registeredLob = lobId;
-                if (who.restrictedToContacts()) {
-                    context.registry().subscribeContacts(lobId, who.allowedContacts(), this);
-                } else {
-                    context.registry().subscribeLob(lobId, this);
-                }
+            registration = stream == null ? new SocketIoStream(this, context, java.util.Map.of(), false) : null;
+            if (registration != null) {
+                stream = registration;
+                registerAck = ackId;
             }
         }
-        respond(response, true, lobId, registeredMessage(who), ackId);
+        if (registration != null) {
+            registration.start(); // answered at the seam, with the offset to recover from (caughtUp)
+        } else {
+            respond(response, true, lobId, registeredMessage(who), ackId); // registering twice is harmless
+        }
     }
 
     private String registeredMessage(Principal who) {
@@ -475,6 +541,12 @@ final class EngineIoSession implements Subscriber {
     }
 
     private void respond(ObjectNode response, boolean success, String lobId, String message, Long ackId) {
+        respond(response, success, lobId, message, ackId, null);
+    }
+
+    /** @param offset a recovery offset for the response's last argument, or null */
+    private void respond(ObjectNode response, boolean success, String lobId, String message, Long ackId,
+                         String offset) {
         response.put("success", success);
         if (lobId == null) {
             response.putNull("lobId");
@@ -484,34 +556,92 @@ final class EngineIoSession implements Subscriber {
         response.put("socketId", socketId);
         response.put("message", message);
         byte[] json = response.toString().getBytes(StandardCharsets.UTF_8);
-        send(SocketIoPackets.event(SocketIoContext.REGISTER_RESPONSE_EVENT, json));
+        send(offset == null ? SocketIoPackets.event(SocketIoContext.REGISTER_RESPONSE_EVENT, json)
+                : SocketIoPackets.event(SocketIoContext.REGISTER_RESPONSE_EVENT, json, offset));
         if (ackId != null) {
             send(SocketIoPackets.ack(ackId, json));
         }
     }
 
+    // ------------------------------------------------------------------ SocketIoStream.Session
+
     @Override
-    public void deliver(RelayEvent event) {
-        Principal who = principal;
-        String lob;
-        synchronized (this) {
-            lob = registeredLob;
+    public Principal principal() {
+        return principal;
+    }
+
+    @Override
+    public void sendPacket(byte[] packet) {
+        send(packet);
+    }
+
+    @Override
+    public SocketIoContext.EventNames eventNames() {
+        return eventNames;
+    }
+
+    @Override
+    public boolean hasRoom() {
+        return pendingBytes.get() <= context.settings().maxOutboundBytes() / 2;
+    }
+
+    @Override
+    public boolean awaitRoom(long nanos) {
+        if (hasRoom()) {
+            return !isClosed();
         }
-        if (who == null || lob == null) {
-            return;
+        long deadline = System.nanoTime() + nanos;
+        roomWaiters.incrementAndGet();
+        try {
+            synchronized (roomWaiters) {
+                while (!hasRoom() && !isClosed()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    try {
+                        roomWaiters.wait(Math.max(1, Math.min(100, left / 1_000_000L)));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                }
+                return !isClosed();
+            }
+        } finally {
+            roomWaiters.decrementAndGet();
         }
-        if (!lob.equals(event.lobId()) || !who.mayReceive(event.contactId())) {
-            // the registry should make this impossible; never let it through if it happens
-            refusedLog.error("Refused to deliver {} to socket.io session {} of lob {}", event, sid, lob);
-            return;
+    }
+
+    @Override
+    public void whenRoom(Runnable task) {
+        roomTask.set(task);
+        if (hasRoom()) {
+            runRoomTask();
         }
-        SocketIoContext.Encoded encoded = context.encode(event);
-        SocketIoContext.EventNames names = eventNames;
-        if (names.generic()) {
-            send(encoded.generic());
+    }
+
+    private void runRoomTask() {
+        Runnable task = roomTask.getAndSet(null);
+        if (task != null && !isClosed()) {
+            task.run();
         }
-        if (names.typed()) {
-            send(encoded.typed());
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Bytes counted as waiting have been written (or dropped): a waiting replay may go on. */
+    private void released(int bytes) {
+        pendingBytes.addAndGet(-bytes);
+        if (roomTask.get() != null && hasRoom()) {
+            runRoomTask();
+        }
+        if (roomWaiters.get() > 0) {
+            synchronized (roomWaiters) {
+                roomWaiters.notifyAll();
+            }
         }
     }
 
@@ -536,7 +666,8 @@ final class EngineIoSession implements Subscriber {
     }
 
     /** Ends the session: unsubscribes it, answers a waiting poll with {@code close}, closes its WebSockets. */
-    void close(String reason) {
+    @Override
+    public void close(String reason) {
         close(NORMAL_CLOSURE, reason);
     }
 
@@ -545,7 +676,7 @@ final class EngineIoSession implements Subscriber {
         String releaseLob;
         WebSocketChannel probing;
         HttpServerExchange poll;
-        String lob;
+        SocketIoStream ending;
         synchronized (this) {
             if (closed) {
                 return;
@@ -556,8 +687,7 @@ final class EngineIoSession implements Subscriber {
             poll = pendingPoll;
             pendingPoll = null;
             outbox.clear();
-            lob = registeredLob;
-            registeredLob = null;
+            ending = stream;
             releaseLob = admittedLob;
             admittedLob = null;
         }
@@ -566,12 +696,12 @@ final class EngineIoSession implements Subscriber {
         cancel(pingTimer);
         cancel(connectTimer);
         cancel(expiryTimer);
-        Principal who = principal;
-        if (lob != null && who != null) {
-            if (who.restrictedToContacts()) {
-                context.registry().unsubscribeContacts(lob, who.allowedContacts(), this);
-            } else {
-                context.registry().unsubscribeLob(lob, this);
+        if (ending != null) {
+            ending.end();
+        }
+        if (roomWaiters.get() > 0) {
+            synchronized (roomWaiters) {
+                roomWaiters.notifyAll(); // a waiting replay gives up
             }
         }
         if (releaseLob != null) {
@@ -609,12 +739,12 @@ final class EngineIoSession implements Subscriber {
 
         @Override
         public void complete(WebSocketChannel channel, Void context) {
-            pendingBytes.addAndGet(-size);
+            released(size);
         }
 
         @Override
         public void onError(WebSocketChannel channel, Void context, Throwable throwable) {
-            pendingBytes.addAndGet(-size);
+            released(size);
             log.debug("Write to socket.io session {} failed: {}", sid, throwable.toString());
             IoUtils.safeClose(channel);
         }

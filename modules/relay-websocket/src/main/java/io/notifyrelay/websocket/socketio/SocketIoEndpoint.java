@@ -1,12 +1,14 @@
 package io.notifyrelay.websocket.socketio;
 
 import io.notifyrelay.core.auth.TokenVerifier;
+import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.Subscriber;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
 import io.notifyrelay.websocket.SocketIoLimits;
 import io.notifyrelay.websocket.WebSocketSettings;
 import io.notifyrelay.websocket.internal.LobSessionCounts;
+import io.notifyrelay.websocket.session.DeliveryPositions;
 import io.notifyrelay.websocket.listener.UpgradedConnections;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -63,14 +65,16 @@ public final class SocketIoEndpoint implements HttpHandler {
      * @param lobSessions authenticated sessions per LOB, the same counts /v1/ws sessions take
      * @param upgraded    counts this endpoint's WebSockets as sessions, not pending connections
      * @param admission   the node's check for a handshake that makes a new session; it answers refused ones itself
+     * @param replayer    replays what a reconnecting client missed (connection state recovery)
+     * @param positions   the node's delivery positions, from which the offsets events carry are built
      */
     public SocketIoEndpoint(WebSocketSettings settings, TokenVerifier tokenVerifier,
                             SubscriptionRegistry<Subscriber> registry, PartitionView partitions, SocketIoLimits limits,
                             LobSessionCounts lobSessions, UpgradedConnections upgraded,
-                            Predicate<HttpServerExchange> admission) {
+                            Predicate<HttpServerExchange> admission, Replayer replayer, DeliveryPositions positions) {
         this.context = new SocketIoContext(settings, tokenVerifier, registry, partitions, new ConcurrentHashMap<>(),
                 settings.heartbeatInterval(), PING_TIMEOUT, new SocketIoContext.EncodingCache(), limits, lobSessions,
-                new AtomicInteger());
+                new AtomicInteger(), replayer, positions);
         this.webSocketHandshake = new WebSocketProtocolHandshakeHandler(upgraded.counting(this::onWebSocket),
                 exchange -> badRequest(exchange, 3, "Bad request"));
         this.admission = admission;
