@@ -96,7 +96,8 @@ public final class RelayWebSocketServer implements AutoCloseable {
                         builder.bounds));
         this.positions = new io.notifyrelay.websocket.session.DeliveryPositions(builder.partitions.epoch());
         this.socketIo = new SocketIoEndpoint(settings, socketIoVerifier, registry, builder.partitions,
-                builder.socketIoLimits, lobSessions, upgraded, this::admit, builder.replayer, positions);
+                builder.socketIoLimits, lobSessions, upgraded, this::admit, builder.replayer, positions, metrics,
+                builder.tokenLifecycle);
         this.meterRegistry = builder.meterRegistry;
         Gauge.builder("relay.sessions", this, RelayWebSocketServer::sessionCount)
                 .description("Sessions on this node, /v1/ws and socket.io").register(builder.meterRegistry);
@@ -153,7 +154,10 @@ public final class RelayWebSocketServer implements AutoCloseable {
         listeners = opened;
         long heartbeatMs = settings.heartbeatInterval().toMillis();
         heartbeats = opened.ioThread().executeAtInterval(
-                () -> acceptor.sessions().forEach(WsSession::heartbeatOnItsThread), heartbeatMs,
+                () -> {
+                    acceptor.sessions().forEach(WsSession::heartbeatOnItsThread);
+                    socketIo.heartbeat();
+                }, heartbeatMs,
                 java.util.concurrent.TimeUnit.MILLISECONDS);
         log.info("Relay node {} listening on {}{}{}", settings.nodeId(), webSocketUrl(),
                 tls == null ? "" : " (TLS: " + tls.describe() + ")",

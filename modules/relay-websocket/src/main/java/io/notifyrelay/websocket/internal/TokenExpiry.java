@@ -11,11 +11,11 @@ import org.xnio.XnioExecutor;
  * {@link #schedule} replaces whatever was scheduled for the previous token, so a refresh re-arms both. One timer
  * at a time: the warning arms the close when it fires, so an idle session holds one timer key, not two.
  */
-final class TokenExpiry {
+public final class TokenExpiry {
 
     /** Called with the token's {@code exp} and the milliseconds left until the deadline. */
     @FunctionalInterface
-    interface Warning {
+    public interface Warning {
         void warn(Instant expiresAt, long refreshWithinMs);
     }
 
@@ -23,7 +23,7 @@ final class TokenExpiry {
     /** Bumped by every schedule and cancel, so a warning that fires late cannot arm the close of an old token. */
     private long generation;
 
-    synchronized void schedule(XnioExecutor executor, TokenLifecycle lifecycle, Instant expiresAt, Warning warning,
+    public synchronized void schedule(XnioExecutor executor, TokenLifecycle lifecycle, Instant expiresAt, Warning warning,
                                Runnable expired) {
         cancel();
         long mine = generation;
@@ -44,7 +44,7 @@ final class TokenExpiry {
         }, plan.warnIn().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    synchronized void cancel() {
+    public synchronized void cancel() {
         generation++;
         if (timer != null) {
             timer.remove();

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.AuthenticationException;
 import io.notifyrelay.core.auth.Principal;
-import io.notifyrelay.core.routing.Subscriber;
+import io.notifyrelay.websocket.CloseCodes;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.ServerConnection;
 import io.undertow.util.AttachmentKey;
@@ -49,7 +49,6 @@ final class EngineIoSession implements SocketIoStream.Session {
     private static final byte[] NOOP_PACKET = SocketIoPackets.engine(SocketIoPackets.NOOP, null);
     private static final byte[] CLOSE_PACKET = SocketIoPackets.engine(SocketIoPackets.CLOSE, null);
     private static final int NORMAL_CLOSURE = 1000;
-    private static final int POLICY_VIOLATION = 1008;
     private static final AttachmentKey<EngineIoSession> POLLING_SESSION = AttachmentKey.create(EngineIoSession.class);
 
     private final String sid;
@@ -85,9 +84,9 @@ final class EngineIoSession implements SocketIoStream.Session {
     private String admittedLob; // the LOB whose per-LOB count this session holds
     private long packetSecond;
     private int packetsThisSecond;
-    private XnioExecutor.Key pingTimer;
     private XnioExecutor.Key connectTimer;
-    private XnioExecutor.Key expiryTimer;
+    /** The expiry warning and the close at exp + grace (TokenLifecycle), as for /v1/ws. */
+    private final io.notifyrelay.websocket.internal.TokenExpiry expiry = new io.notifyrelay.websocket.internal.TokenExpiry();
 
     EngineIoSession(String sid, String socketId, SocketIoContext context, XnioIoThread timerThread) {
         this.sid = sid;
@@ -115,14 +114,12 @@ final class EngineIoSession implements SocketIoStream.Session {
         return SocketIoPackets.engine(SocketIoPackets.OPEN, open.toString());
     }
 
-    /** Starts the heartbeat and the deadline for the socket.io CONNECT. */
+    /** Starts the deadline for the socket.io CONNECT; pings come from the node's one heartbeat timer. */
     void start() {
-        long intervalMs = context.pingInterval().toMillis();
-        pingTimer = timerThread.executeAtInterval(this::heartbeat, intervalMs, TimeUnit.MILLISECONDS);
         long connectMs = context.settings().authTimeout().toMillis();
         connectTimer = timerThread.executeAfter(() -> {
             if (!connected) {
-                close("no socket.io CONNECT with a valid token within " + connectMs + " ms");
+                close(CloseCodes.AUTH_TIMEOUT, "no socket.io CONNECT with a valid token within " + connectMs + " ms");
             }
         }, connectMs, TimeUnit.MILLISECONDS);
     }
@@ -305,7 +302,9 @@ final class EngineIoSession implements SocketIoStream.Session {
             }
         }
         if (tooSlow) {
-            close("session too slow: more than " + context.settings().maxOutboundBytes() + " bytes waiting");
+            context.metrics().dropped("slow_session");
+            close(CloseCodes.TOO_SLOW, "session too slow: more than " + context.settings().maxOutboundBytes()
+                    + " bytes waiting");
         }
     }
 
@@ -346,7 +345,7 @@ final class EngineIoSession implements SocketIoStream.Session {
                 return true;
             }
         }
-        close(POLICY_VIOLATION, "more than " + limit + " packets per second (RELAY_SOCKETIO_MAX_PACKETS_PER_SECOND)");
+        close(CloseCodes.POLICY_VIOLATION, "more than " + limit + " packets per second (RELAY_SOCKETIO_MAX_PACKETS_PER_SECOND)");
         return false;
     }
 
@@ -645,7 +644,8 @@ final class EngineIoSession implements SocketIoStream.Session {
         }
     }
 
-    private void heartbeat() {
+    /** Called by the node's heartbeat sweep once per ping interval. */
+    void heartbeat() {
         if (awaitingPong) {
             close("no pong within " + context.pingInterval().toMillis() + " ms");
             return;
@@ -654,10 +654,21 @@ final class EngineIoSession implements SocketIoStream.Session {
         send(PING_PACKET);
     }
 
-    /** At expiry the transport is closed; socket.io-client reconnects and sends its (fresh) auth again. */
+    /**
+     * As for /v1/ws (TokenLifecycle): a {@code TOKEN_EXPIRING} event before {@code exp}, and the transport closed at
+     * {@code exp} + grace. socket.io-client then reconnects with its (fresh) auth and recovers what it missed; a
+     * front-end may reconnect earlier on the warning ({@code socket.disconnect().connect()}) to refresh.
+     */
     private void scheduleExpiry(Instant expiresAt) {
-        long delayMs = Math.max(0, Duration.between(Instant.now(), expiresAt).toMillis());
-        expiryTimer = timerThread.executeAfter(() -> close("token expired"), delayMs, TimeUnit.MILLISECONDS);
+        Principal scheduledFor = principal;
+        expiry.schedule(timerThread, context.tokenLifecycle(), expiresAt, (exp, refreshWithinMs) -> {
+            if (principal == scheduledFor) {
+                ObjectNode body = SocketIoPackets.JSON.createObjectNode().put("expiresAt", exp.toString())
+                        .put("refreshWithin", refreshWithinMs);
+                send(SocketIoPackets.event(SocketIoContext.TOKEN_EXPIRING_EVENT,
+                        body.toString().getBytes(StandardCharsets.UTF_8)));
+            }
+        }, () -> close(CloseCodes.UNAUTHORIZED, "token expired"));
     }
 
     /** Lets the last packets (a CONNECT_ERROR) reach the client before the session ends. */
@@ -666,12 +677,24 @@ final class EngineIoSession implements SocketIoStream.Session {
     }
 
     /** Ends the session: unsubscribes it, answers a waiting poll with {@code close}, closes its WebSockets. */
-    @Override
-    public void close(String reason) {
+    void close(String reason) {
         close(NORMAL_CLOSURE, reason);
     }
 
-    private void close(int webSocketCloseCode, String reason) {
+    /**
+     * @param code the close code a /v1/ws session would get (4429 too slow, 4401 token expired, 1001 node stopping,
+     *             ...), counted in relay_sessions_closed and sent in the WebSocket's close frame; 1000 for ends
+     *             that are not the relay's decision
+     */
+    @Override
+    public void close(int code, String reason) {
+        if (code != NORMAL_CLOSURE && !isClosed()) {
+            context.metrics().closed(code);
+        }
+        closeWith(code, reason);
+    }
+
+    private void closeWith(int webSocketCloseCode, String reason) {
         WebSocketChannel ws;
         String releaseLob;
         WebSocketChannel probing;
@@ -693,9 +716,8 @@ final class EngineIoSession implements SocketIoStream.Session {
         }
         leaveUnauthenticated();
         log.debug("socket.io session {} closed: {}", sid, reason);
-        cancel(pingTimer);
         cancel(connectTimer);
-        cancel(expiryTimer);
+        expiry.cancel();
         if (ending != null) {
             ending.end();
         }
@@ -713,11 +735,18 @@ final class EngineIoSession implements SocketIoStream.Session {
         }
         for (WebSocketChannel channel : new WebSocketChannel[] {ws, probing}) {
             if (channel != null && channel.isOpen()) {
-                WebSockets.sendClose(webSocketCloseCode, "", channel, null);
+                WebSockets.sendClose(webSocketCloseCode, truncate(reason), channel, null);
                 channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel),
                         context.settings().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    /** Close reasons are limited to 123 bytes by RFC 6455. */
+    private static String truncate(String reason) {
+        byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
+        return bytes.length <= 123 ? reason
+                : new String(bytes, 0, 120, StandardCharsets.UTF_8).replace("\uFFFD", "") + "...";
     }
 
     private static String errorJson(String message) {

@@ -9,6 +9,8 @@ import io.notifyrelay.core.routing.SubscriptionRegistry;
 import io.notifyrelay.websocket.SocketIoLimits;
 import io.notifyrelay.websocket.WebSocketSettings;
 import io.notifyrelay.websocket.internal.LobSessionCounts;
+import io.notifyrelay.websocket.internal.SessionMetrics;
+import io.notifyrelay.websocket.TokenLifecycle;
 import io.notifyrelay.websocket.session.DeliveryPositions;
 import java.time.Duration;
 import java.util.Locale;
@@ -23,12 +25,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param unauthenticated sessions that have not completed a CONNECT with a valid token
  * @param replayer        replays what a reconnecting client missed
  * @param positions       the node's delivery positions (consumer thread only)
+ * @param metrics         the session metrics /v1/ws sessions count in too
+ * @param tokenLifecycle  the expiry warning and refresh grace, as for /v1/ws
  */
 record SocketIoContext(WebSocketSettings settings, TokenVerifier tokenVerifier,
                        SubscriptionRegistry<Subscriber> registry, PartitionView partitions,
                        ConcurrentMap<String, EngineIoSession> sessions, Duration pingInterval, Duration pingTimeout,
                        EncodingCache cache, SocketIoLimits limits, LobSessionCounts lobSessions,
-                       AtomicInteger unauthenticated, Replayer replayer, DeliveryPositions positions) {
+                       AtomicInteger unauthenticated, Replayer replayer, DeliveryPositions positions,
+                       SessionMetrics metrics, TokenLifecycle tokenLifecycle) {
 
     /** The event a front-end emits to register its socket for a LOB. */
     static final String REGISTER_EVENT = "REGISTER_SOCKET";
@@ -37,6 +42,8 @@ record SocketIoContext(WebSocketSettings settings, TokenVerifier tokenVerifier,
     static final String NOTIFICATION_EVENT = "notification";
     /** After a reconnect that asked for recovery: {@code {recovered, reason}} (docs/socket-io.md). */
     static final String RECOVERY_EVENT = "RECOVERY";
+    /** Before the token expires: {@code {expiresAt, refreshWithin}}; reconnect (a new CONNECT auth) to refresh. */
+    static final String TOKEN_EXPIRING_EVENT = "TOKEN_EXPIRING";
 
     int maxPayloadBytes() {
         return settings.maxInboundFrameBytes();

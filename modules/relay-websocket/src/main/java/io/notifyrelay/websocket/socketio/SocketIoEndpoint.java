@@ -8,6 +8,8 @@ import io.notifyrelay.core.routing.SubscriptionRegistry;
 import io.notifyrelay.websocket.SocketIoLimits;
 import io.notifyrelay.websocket.WebSocketSettings;
 import io.notifyrelay.websocket.internal.LobSessionCounts;
+import io.notifyrelay.websocket.internal.SessionMetrics;
+import io.notifyrelay.websocket.TokenLifecycle;
 import io.notifyrelay.websocket.session.DeliveryPositions;
 import io.notifyrelay.websocket.listener.UpgradedConnections;
 import io.undertow.server.HttpHandler;
@@ -71,10 +73,11 @@ public final class SocketIoEndpoint implements HttpHandler {
     public SocketIoEndpoint(WebSocketSettings settings, TokenVerifier tokenVerifier,
                             SubscriptionRegistry<Subscriber> registry, PartitionView partitions, SocketIoLimits limits,
                             LobSessionCounts lobSessions, UpgradedConnections upgraded,
-                            Predicate<HttpServerExchange> admission, Replayer replayer, DeliveryPositions positions) {
+                            Predicate<HttpServerExchange> admission, Replayer replayer, DeliveryPositions positions,
+                            SessionMetrics metrics, TokenLifecycle tokenLifecycle) {
         this.context = new SocketIoContext(settings, tokenVerifier, registry, partitions, new ConcurrentHashMap<>(),
                 settings.heartbeatInterval(), PING_TIMEOUT, new SocketIoContext.EncodingCache(), limits, lobSessions,
-                new AtomicInteger(), replayer, positions);
+                new AtomicInteger(), replayer, positions, metrics, tokenLifecycle);
         this.webSocketHandshake = new WebSocketProtocolHandshakeHandler(upgraded.counting(this::onWebSocket),
                 exchange -> badRequest(exchange, 3, "Bad request"));
         this.admission = admission;
@@ -90,9 +93,15 @@ public final class SocketIoEndpoint implements HttpHandler {
         return context.sessions().size();
     }
 
+    /** One Engine.IO heartbeat for every session: called by the node's one heartbeat timer, every ping interval. */
+    public void heartbeat() {
+        context.sessions().values().forEach(EngineIoSession::heartbeat);
+    }
+
     /** Ends every session (their clients reconnect, to this node or another). */
     public void closeAll(String reason) {
-        context.sessions().values().forEach(session -> session.close(reason));
+        context.sessions().values().forEach(session -> session.close(io.notifyrelay.websocket.CloseCodes.GOING_AWAY,
+                reason));
     }
 
     @Override

@@ -56,7 +56,8 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
         /** The replay is over (before held events are released): answer the CONNECT or the REGISTER_SOCKET. */
         void caughtUp(boolean recovered, String reason, String offset);
 
-        void close(String reason);
+        /** Closes the session with the code a /v1/ws session would get. */
+        void close(int code, String reason);
     }
 
     private final Session session;
@@ -168,7 +169,7 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
         if (!session.hasRoom()) {
             return false;
         }
-        sendOwn(event);
+        sendOwn(event, true);
         return true;
     }
 
@@ -176,11 +177,11 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
     public void deliverReplayed(RelayEvent event) {
         if (!session.awaitRoom(ROOM_TIMEOUT_NANOS)) {
             if (!ended) {
-                session.close("session too slow while catching up");
+                session.close(io.notifyrelay.websocket.CloseCodes.TOO_SLOW, "session too slow while catching up");
             }
             return;
         }
-        sendOwn(event);
+        sendOwn(event, true);
     }
 
     @Override
@@ -229,10 +230,10 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
             }
             for (RelayEvent event : batch) {
                 if (!session.awaitRoom(ROOM_TIMEOUT_NANOS)) {
-                    session.close("session too slow while catching up");
+                    session.close(io.notifyrelay.websocket.CloseCodes.TOO_SLOW, "session too slow while catching up");
                     return;
                 }
-                sendOwn(event);
+                sendOwn(event, false);
             }
         }
     }
@@ -265,17 +266,23 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
         }
         if (tooMany) {
             // held events stay referenced until the replay ends: a few seconds of busy traffic, not a backlog
-            session.close("too many live events waiting while catching up; reconnect later");
+            session.close(io.notifyrelay.websocket.CloseCodes.TOO_SLOW,
+                    "too many live events waiting while catching up; reconnect later");
         }
     }
 
-    private synchronized void sendOwn(RelayEvent event) {
+    /** A replayed or released event, with this session's own offset. */
+    private synchronized void sendOwn(RelayEvent event, boolean replayed) {
         if (!ended && forward(event)) {
             send(SocketIoContext.Encoded.of(event, ownOffset()));
+            if (replayed) {
+                context.metrics().replayed();
+            }
         }
     }
 
     private void send(SocketIoContext.Encoded encoded) {
+        context.metrics().delivered();
         SocketIoContext.EventNames names = session.eventNames();
         if (names.generic()) {
             session.sendPacket(encoded.generic());
@@ -294,6 +301,7 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
             Arrays.fill(next, old, next.length, -1L);
         }
         if (event.offset() < next[partition]) {
+            context.metrics().duplicateSkipped();
             return false;
         }
         next[partition] = event.offset() + 1;
