@@ -7,6 +7,7 @@ import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.AuthenticationException;
 import io.notifyrelay.core.auth.Principal;
 import io.notifyrelay.websocket.CloseCodes;
+import io.notifyrelay.websocket.session.OutboundBytes;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.ServerConnection;
 import io.undertow.util.AttachmentKey;
@@ -55,24 +56,21 @@ final class EngineIoSession implements SocketIoStream.Session {
     private final String socketId;
     private final SocketIoContext context;
     private final XnioIoThread timerThread;
-    private final AtomicLong pendingBytes = new AtomicLong();
+    /** Bytes queued and not yet written (WebSocket writes, or poll responses), and the catch-up waiting for room. */
+    private final OutboundBytes outbound;
 
     // transport state, guarded by "this"
     private WebSocketChannel webSocket;
     private WebSocketChannel probe;
     private final ArrayDeque<byte[]> outbox = new ArrayDeque<>();
     private HttpServerExchange pendingPoll;
-    private boolean closed;
+    private volatile boolean closed; // written under "this", read without it (the room waiters)
     /** The registration (or recovery) once asked for; null before. */
     private SocketIoStream stream;
     /** The pid the client reconnected with, echoed in the CONNECT reply if the recovery is complete. */
     private String recoveringPid;
     /** An acknowledgement the first REGISTER_SOCKET asked for, answered once it is registered. */
     private Long registerAck;
-    /** A replay waiting for room without a thread; run once the client has read enough. */
-    private final java.util.concurrent.atomic.AtomicReference<Runnable> roomTask = new java.util.concurrent.atomic.AtomicReference<>();
-    /** Threads waiting for room (a replay from memory, the release of held events); also their monitor. */
-    private final java.util.concurrent.atomic.AtomicInteger roomWaiters = new java.util.concurrent.atomic.AtomicInteger();
 
     private volatile Principal principal;
     private volatile boolean connected;
@@ -93,6 +91,7 @@ final class EngineIoSession implements SocketIoStream.Session {
         this.socketId = socketId;
         this.context = context;
         this.timerThread = timerThread;
+        this.outbound = new OutboundBytes(context.settings().maxOutboundBytes(), this::isClosed);
         context.unauthenticated().incrementAndGet();
     }
 
@@ -178,7 +177,7 @@ final class EngineIoSession implements SocketIoStream.Session {
                     pendingPoll = null;
                 }
                 for (byte[] packet : backlog) {
-                    // already counted in pendingBytes when queued
+                    // already counted in outbound when queued
                     WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length));
                 }
             }
@@ -286,8 +285,7 @@ final class EngineIoSession implements SocketIoStream.Session {
             if (closed) {
                 return;
             }
-            long pending = pendingBytes.addAndGet(packet.length);
-            tooSlow = pending > context.settings().maxOutboundBytes();
+            tooSlow = !outbound.add(packet.length);
             if (!tooSlow) {
                 if (webSocket != null) {
                     WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length));
@@ -581,67 +579,26 @@ final class EngineIoSession implements SocketIoStream.Session {
 
     @Override
     public boolean hasRoom() {
-        return pendingBytes.get() <= context.settings().maxOutboundBytes() / 2;
+        return outbound.hasRoom();
     }
 
     @Override
     public boolean awaitRoom(long nanos) {
-        if (hasRoom()) {
-            return !isClosed();
-        }
-        long deadline = System.nanoTime() + nanos;
-        roomWaiters.incrementAndGet();
-        try {
-            synchronized (roomWaiters) {
-                while (!hasRoom() && !isClosed()) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        return false;
-                    }
-                    try {
-                        roomWaiters.wait(Math.max(1, Math.min(100, left / 1_000_000L)));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return false;
-                    }
-                }
-                return !isClosed();
-            }
-        } finally {
-            roomWaiters.decrementAndGet();
-        }
+        return outbound.awaitRoom(nanos);
     }
 
     @Override
     public void whenRoom(Runnable task) {
-        roomTask.set(task);
-        if (hasRoom()) {
-            runRoomTask();
-        }
+        outbound.whenRoom(task);
     }
 
-    private void runRoomTask() {
-        Runnable task = roomTask.getAndSet(null);
-        if (task != null && !isClosed()) {
-            task.run();
-        }
-    }
-
-    private synchronized boolean isClosed() {
+    private boolean isClosed() {
         return closed;
     }
 
     /** Bytes counted as waiting have been written (or dropped): a waiting replay may go on. */
     private void released(int bytes) {
-        pendingBytes.addAndGet(-bytes);
-        if (roomTask.get() != null && hasRoom()) {
-            runRoomTask();
-        }
-        if (roomWaiters.get() > 0) {
-            synchronized (roomWaiters) {
-                roomWaiters.notifyAll();
-            }
-        }
+        outbound.released(bytes);
     }
 
     /** Called by the node's heartbeat sweep once per ping interval. */
@@ -721,11 +678,7 @@ final class EngineIoSession implements SocketIoStream.Session {
         if (ending != null) {
             ending.end();
         }
-        if (roomWaiters.get() > 0) {
-            synchronized (roomWaiters) {
-                roomWaiters.notifyAll(); // a waiting replay gives up
-            }
-        }
+        outbound.close(); // a waiting replay gives up
         if (releaseLob != null) {
             context.lobSessions().release(releaseLob);
         }
