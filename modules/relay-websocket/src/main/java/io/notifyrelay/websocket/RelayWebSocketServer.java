@@ -90,14 +90,17 @@ public final class RelayWebSocketServer implements AutoCloseable {
                 builder.settings.maxContactsPerSession());
         // one count per LOB for both transports, so a LOB cannot double its share through /socket.io/
         LobSessionCounts lobSessions = new LobSessionCounts(builder.limits.maxSessionsPerLob());
+        // why recent 4429 closes happened, told to the client when it comes back (its close frame may not have come)
+        io.notifyrelay.websocket.session.RecentCloses recentCloses =
+                new io.notifyrelay.websocket.session.RecentCloses(java.time.Clock.systemUTC());
         this.acceptor = new SessionAcceptor(onClosed ->
                 new SessionContext(builder.settings, webSocketVerifier, registry, builder.partitions,
                         builder.replayer, builder.limits, lobSessions, metrics, onClosed, builder.tokenLifecycle,
-                        builder.bounds));
+                        builder.bounds, recentCloses));
         this.positions = new io.notifyrelay.websocket.session.DeliveryPositions(builder.partitions.epoch());
         this.socketIo = new SocketIoEndpoint(settings, socketIoVerifier, registry, builder.partitions,
                 builder.socketIoLimits, lobSessions, upgraded, this::admit, builder.replayer, positions, metrics,
-                builder.tokenLifecycle);
+                builder.tokenLifecycle, recentCloses);
         this.meterRegistry = builder.meterRegistry;
         Gauge.builder("relay.sessions", this, RelayWebSocketServer::sessionCount)
                 .description("Sessions on this node, /v1/ws and socket.io").register(builder.meterRegistry);

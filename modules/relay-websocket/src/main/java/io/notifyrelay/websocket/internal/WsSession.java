@@ -127,7 +127,7 @@ public final class WsSession implements Subscriber {
             context.metrics().rejectedFrame(invalid.code());
             sendControl(ServerFrames.error(invalid.code(), invalid.message()));
         } else if (frame instanceof ClientFrame.Auth auth) {
-            onAuth(auth.token());
+            onAuth(auth.token(), auth.previousSession());
         } else if (principal == null) {
             close(CloseCodes.UNAUTHORIZED, "send auth first");
         } else if (frame instanceof ClientFrame.Subscribe subscribe) {
@@ -137,7 +137,7 @@ public final class WsSession implements Subscriber {
         }
     }
 
-    private void onAuth(String token) {
+    private void onAuth(String token, String previousSession) {
         Principal verified;
         try {
             verified = context.tokenVerifier().verify(token);
@@ -160,8 +160,10 @@ public final class WsSession implements Subscriber {
         authTimer = null; // a removed timer key still holds its task; an idle session should not
         scheduleExpiry(verified.expiresAt());
         lastHeardNanos = System.nanoTime();
+        // the close frame of a 4429 may never have reached the client: tell it now
         sendControl(ServerFrames.welcome(id, context.settings().nodeId(),
-                context.settings().heartbeatInterval().toMillis()));
+                context.settings().heartbeatInterval().toMillis(),
+                context.recentCloses().take(previousSession, verified.lobId()).orElse(null)));
     }
 
     /** A fresh token for the same LOB extends the session; it may not widen what the session sees. */
@@ -681,6 +683,10 @@ public final class WsSession implements Subscriber {
         }
         log.debug("Closing session {} with {}: {}", id, code, reason);
         context.metrics().closed(code);
+        Principal who = principal;
+        if (code == CloseCodes.TOO_SLOW && who != null) {
+            context.recentCloses().remember(id, who.lobId(), code, reason);
+        }
         WebSockets.sendClose(code, truncateReason(reason), channel, null);
         try {
             channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel),

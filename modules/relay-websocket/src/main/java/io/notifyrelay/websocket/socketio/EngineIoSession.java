@@ -69,6 +69,10 @@ final class EngineIoSession implements SocketIoStream.Session {
     private SocketIoStream stream;
     /** The pid the client reconnected with, echoed in the CONNECT reply if the recovery is complete. */
     private String recoveringPid;
+    /** The pid of this connection as the client knows it: a 4429 is remembered under it (RecentCloses). */
+    private volatile String pid;
+    /** Why the relay closed the connection the client came back from, told in RECOVERY; null if none known. */
+    private volatile io.notifyrelay.websocket.session.RecentCloses.Close previousClose;
     /** An acknowledgement the first REGISTER_SOCKET asked for, answered once it is registered. */
     private Long registerAck;
 
@@ -418,6 +422,8 @@ final class EngineIoSession implements SocketIoStream.Session {
             return;
         }
         SocketIoRecovery.Ask ask = SocketIoRecovery.read(pid, auth.get("offset"), context.positions().epoch());
+        // the close frame of a 4429 may never have reached the client: told in RECOVERY
+        previousClose = ask.pid() == null ? null : context.recentCloses().take(ask.pid(), verified.lobId()).orElse(null);
         if (ask.problem() != null) {
             sendConnected(SocketIoRecovery.newPid());
             sendRecovery(false, ask.problem());
@@ -438,6 +444,7 @@ final class EngineIoSession implements SocketIoStream.Session {
     }
 
     private void sendConnected(String pid) {
+        this.pid = pid;
         send(SocketIoPackets.socket(SocketIoPackets.CONNECT,
                 SocketIoPackets.JSON.createObjectNode().put("sid", socketId).put("pid", pid).toString()));
     }
@@ -446,6 +453,10 @@ final class EngineIoSession implements SocketIoStream.Session {
         ObjectNode body = SocketIoPackets.JSON.createObjectNode().put("recovered", recovered);
         if (reason != null) {
             body.put("reason", reason);
+        }
+        io.notifyrelay.websocket.session.RecentCloses.Close closed = previousClose;
+        if (closed != null) {
+            io.notifyrelay.websocket.internal.ServerFrames.previousClose(body.putObject("previousClose"), closed);
         }
         send(SocketIoPackets.event(SocketIoContext.RECOVERY_EVENT, body.toString().getBytes(StandardCharsets.UTF_8)));
     }
@@ -647,6 +658,10 @@ final class EngineIoSession implements SocketIoStream.Session {
     public void close(int code, String reason) {
         if (code != NORMAL_CLOSURE && !isClosed()) {
             context.metrics().closed(code);
+            Principal who = principal;
+            if (code == CloseCodes.TOO_SLOW && who != null && pid != null) {
+                context.recentCloses().remember(pid, who.lobId(), code, reason);
+            }
         }
         closeWith(code, reason);
     }

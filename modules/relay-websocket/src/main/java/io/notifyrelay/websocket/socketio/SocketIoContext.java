@@ -33,7 +33,8 @@ record SocketIoContext(WebSocketSettings settings, TokenVerifier tokenVerifier,
                        ConcurrentMap<String, EngineIoSession> sessions, Duration pingInterval, Duration pingTimeout,
                        EncodingCache cache, SocketIoLimits limits, LobSessionCounts lobSessions,
                        AtomicInteger unauthenticated, Replayer replayer, DeliveryPositions positions,
-                       SessionMetrics metrics, TokenLifecycle tokenLifecycle) {
+                       SessionMetrics metrics, TokenLifecycle tokenLifecycle,
+                       io.notifyrelay.websocket.session.RecentCloses recentCloses) {
 
     /** The event a front-end emits to register its socket for a LOB. */
     static final String REGISTER_EVENT = "REGISTER_SOCKET";

@@ -74,10 +74,12 @@ public final class SocketIoEndpoint implements HttpHandler {
                             SubscriptionRegistry<Subscriber> registry, PartitionView partitions, SocketIoLimits limits,
                             LobSessionCounts lobSessions, UpgradedConnections upgraded,
                             Predicate<HttpServerExchange> admission, Replayer replayer, DeliveryPositions positions,
-                            SessionMetrics metrics, TokenLifecycle tokenLifecycle) {
+                            SessionMetrics metrics, TokenLifecycle tokenLifecycle,
+                            io.notifyrelay.websocket.session.RecentCloses recentCloses) {
         this.context = new SocketIoContext(settings, tokenVerifier, registry, partitions, new ConcurrentHashMap<>(),
                 settings.heartbeatInterval(), PING_TIMEOUT, new SocketIoContext.EncodingCache(), limits, lobSessions,
-                new AtomicInteger(), replayer, positions, metrics, tokenLifecycle);
+                new AtomicInteger(), replayer, positions, metrics, tokenLifecycle,
+                recentCloses);
         this.webSocketHandshake = new WebSocketProtocolHandshakeHandler(upgraded.counting(this::onWebSocket),
                 exchange -> badRequest(exchange, 3, "Bad request"));
         this.admission = admission;

@@ -72,6 +72,8 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
 
     // guarded by "this"
     private long[] next = new long[0];
+    /** The node's positions at the seam (the first offsets this session gets live). */
+    private long[] seam = new long[0];
     private Set<Integer> heldPartitions = Set.of();
     private final List<RelayEvent> held = new ArrayList<>();
     private long heldBytes;
@@ -149,6 +151,7 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
             int size = Math.max(context.partitions().partitionCount(), served.stream().mapToInt(p -> p + 1).max().orElse(0));
             next = new long[size];
             Arrays.fill(next, -1L);
+            seam = positions.snapshot();
             for (int partition : served) {
                 next[partition] = from.containsKey(partition) ? from.get(partition) : positions.next(partition);
             }
@@ -210,6 +213,15 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
         String why = !recovered ? reason : !noPosition.isEmpty() ? "no_cursor" : null;
         String offset;
         synchronized (this) {
+            if ("cursor_out_of_range".equals(reason)) {
+                // an offset past a partition's end was never one of its offsets: going on from it would skip
+                // that partition's events for good, so go on from the seam (the client was told: not recovered)
+                for (int partition = 0; partition < Math.min(next.length, seam.length); partition++) {
+                    if (seam[partition] >= 0 && next[partition] > seam[partition]) {
+                        next[partition] = seam[partition];
+                    }
+                }
+            }
             offset = RecoveryOffset.encode(context.positions().epoch(), next);
         }
         session.caughtUp(complete, recovering ? why : null, offset);

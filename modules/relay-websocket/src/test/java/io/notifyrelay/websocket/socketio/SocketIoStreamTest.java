@@ -57,7 +57,8 @@ class SocketIoStreamTest {
             WebSocketSettings.defaults("node-1"), null, registry, new TwoPartitions(), new ConcurrentHashMap<>(),
             Duration.ofSeconds(25), Duration.ofSeconds(20), new SocketIoContext.EncodingCache(),
             new SocketIoLimits(50, 1000), new LobSessionCounts(100), new AtomicInteger(), replayer, positions,
-            new SessionMetrics(new SimpleMeterRegistry()), TokenLifecycle.DEFAULTS);
+            new SessionMetrics(new SimpleMeterRegistry()), TokenLifecycle.DEFAULTS,
+            new io.notifyrelay.websocket.session.RecentCloses(java.time.Clock.systemUTC()));
     private final FakeSession session = new FakeSession();
 
     @Test
@@ -135,6 +136,18 @@ class SocketIoStreamTest {
         target.goLive(Set.of(0, 1));
         target.finish(false, "replay_limit");
         assertEquals(List.of("caughtUp false replay_limit {0=1, 1=3}"), session.log);
+    }
+
+    @Test
+    void anOffsetPastThePartitionsEndIsNotRecoveredAndDoesNotBlockThePartition() {
+        positions.advance(0, 8);
+        positions.advance(1, 3);
+        new SocketIoStream(session, context, Map.of(0, 1_000_000L, 1, 3L), true).start();
+        target.goLive(Set.of());
+        target.finish(false, "cursor_out_of_range");
+        positions.advance(0, 9);
+        dispatcher.dispatch(event(0, 8));
+        assertEquals(List.of("caughtUp false cursor_out_of_range {0=8, 1=3}", "event 0@8 {0=9, 1=3}"), session.log);
     }
 
     @Test
