@@ -9,6 +9,7 @@ import io.notifyrelay.core.replay.ResumeRequest;
 import io.notifyrelay.core.replay.ResumeTarget;
 import io.notifyrelay.core.routing.Subscriber;
 import io.notifyrelay.websocket.CloseCodes;
+import io.notifyrelay.websocket.session.CatchUp;
 import io.notifyrelay.websocket.session.OutboundBytes;
 import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
@@ -62,11 +63,8 @@ public final class WsSession implements Subscriber {
             AtomicReferenceFieldUpdater.newUpdater(WsSession.class, Set.class, "contacts");
     /** Highest offset sent per partition, allocated on the first event so idle sessions hold none. */
     private volatile long[] lastOffsets;
-    /** Partitions still being replayed: their live events wait in {@link #held}. */
-    private volatile Set<Integer> heldPartitions = Set.of();
-    private final List<RelayEvent> held = new ArrayList<>();
-    private long heldBytes;
-    private static final int HELD_LIMIT_FACTOR = 8;
+    /** Live events of partitions still being replayed wait here until the replay is over. */
+    private final CatchUp catchUp;
     private static final long ROOM_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private volatile boolean resuming;
     /** The resume in flight, cancelled if the session closes first. */
@@ -94,6 +92,7 @@ public final class WsSession implements Subscriber {
         this.channel = channel;
         this.context = context;
         this.outbound = new OutboundBytes(context.settings().maxOutboundBytes(), closing::get);
+        this.catchUp = new CatchUp(context.settings().maxOutboundBytes());
     }
 
     public String id() {
@@ -364,7 +363,7 @@ public final class WsSession implements Subscriber {
 
             @Override
             public void goLive(Set<Integer> stillReplaying) {
-                heldPartitions = Set.copyOf(stillReplaying); // before joining, so no live event slips past
+                catchUp.hold(stillReplaying); // before joining, so no live event slips past
                 // a rebalance may have taken partitions between subscribe and this seam: serve (and
                 // report) only what this node owns now; the rest is moved, never claimed as recovered
                 Set<Integer> owned = context.partitions().ownedPartitions();
@@ -408,25 +407,12 @@ public final class WsSession implements Subscriber {
                 if (!movedAtSeam.isEmpty()) {
                     sendMoves(movedAtSeam);
                 }
-                // release the held live events at the pace the client reads; more may be held meanwhile,
-                // and the partitions are let go only once nothing is left, so the order stays intact
-                while (true) {
-                    List<RelayEvent> batch;
-                    synchronized (held) {
-                        if (held.isEmpty()) {
-                            heldBytes = 0;
-                            heldPartitions = Set.of();
-                            return;
-                        }
-                        batch = new ArrayList<>(held);
-                        held.clear();
-                        heldBytes = 0;
-                    }
-                    for (RelayEvent event : batch) {
-                        awaitRoomToReplay();
-                        send(event);
-                    }
-                }
+                // the held live events, at the pace the client reads
+                catchUp.release(event -> {
+                    awaitRoomToReplay();
+                    send(event);
+                    return true;
+                }, () -> { });
             }
         });
     }
@@ -558,27 +544,14 @@ public final class WsSession implements Subscriber {
             refusedLog.error("Refused to deliver {} to session {} of lob {}", event, id, who.lobId());
             return;
         }
-        if (!heldPartitions.isEmpty() && holdBack(event)) {
+        CatchUp.Offer offer = catchUp.offer(event);
+        if (offer == CatchUp.Offer.TOO_MANY) {
+            close(CloseCodes.TOO_SLOW, "too many live events waiting while catching up; resume again later");
+        }
+        if (offer != CatchUp.Offer.PASS) {
             return;
         }
         send(event);
-    }
-
-    /** While older events of its partition are replayed, a live event waits; true if it was held. */
-    private boolean holdBack(RelayEvent event) {
-        synchronized (held) {
-            if (!heldPartitions.contains(event.partition())) {
-                return false;
-            }
-            held.add(event);
-            heldBytes += event.notification().length;
-            // held events stay referenced until the replay ends: allow a catch-up of a few seconds of
-            // busy traffic, not an unbounded backlog per session
-            if (heldBytes > HELD_LIMIT_FACTOR * context.settings().maxOutboundBytes()) {
-                close(CloseCodes.TOO_SLOW, "too many live events waiting while catching up; resume again later");
-            }
-            return true;
-        }
     }
 
     /**

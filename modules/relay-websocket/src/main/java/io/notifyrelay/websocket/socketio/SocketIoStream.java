@@ -7,6 +7,7 @@ import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.replay.ResumeRequest;
 import io.notifyrelay.core.replay.ResumeTarget;
 import io.notifyrelay.core.routing.Subscriber;
+import io.notifyrelay.websocket.session.CatchUp;
 import io.notifyrelay.websocket.session.DeliveryPositions;
 import io.notifyrelay.websocket.session.RecoveryOffset;
 import java.util.ArrayList;
@@ -33,7 +34,6 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
 
     private static final Logger log = LoggerFactory.getLogger(SocketIoStream.class);
     private static final RateLimitedLog refusedLog = new RateLimitedLog(log, 5);
-    private static final int HELD_LIMIT_FACTOR = 8;
     private static final long ROOM_TIMEOUT_NANOS = 30_000_000_000L;
 
     /** What the stream needs of its session. */
@@ -74,12 +74,11 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
     private long[] next = new long[0];
     /** The node's positions at the seam (the first offsets this session gets live). */
     private long[] seam = new long[0];
-    private Set<Integer> heldPartitions = Set.of();
-    private final List<RelayEvent> held = new ArrayList<>();
-    private long heldBytes;
-    private boolean caughtUp;
+    /** Set once the held events are released: live events then carry the node's shared offset. */
+    private volatile boolean caughtUp;
     private long dominatedGeneration = -1;
 
+    private final CatchUp catchUp;
     private volatile boolean subscribed;
     private volatile boolean ended;
     private volatile Replayer.Resume resume = Replayer.Resume.DONE;
@@ -107,6 +106,7 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
         wanted.keySet().retainAll(served);
         this.from = Map.copyOf(wanted);
         this.recovering = recovering;
+        this.catchUp = new CatchUp(context.settings().maxOutboundBytes());
     }
 
     boolean recovering() {
@@ -146,8 +146,8 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
             return;
         }
         DeliveryPositions positions = context.positions(); // this is the consumer thread: the exact seam
+        catchUp.hold(stillReplaying); // before joining, so no live event slips past
         synchronized (this) {
-            heldPartitions = Set.copyOf(stillReplaying);
             int size = Math.max(context.partitions().partitionCount(), served.stream().mapToInt(p -> p + 1).max().orElse(0));
             next = new long[size];
             Arrays.fill(next, -1L);
@@ -225,29 +225,17 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
             offset = RecoveryOffset.encode(context.positions().epoch(), next);
         }
         session.caughtUp(complete, recovering ? why : null, offset);
-        // release the held live events at the pace the client reads; more may be held meanwhile, and the
-        // partitions are let go only once nothing is left, so the order stays intact
-        while (!ended) {
-            List<RelayEvent> batch;
-            synchronized (this) {
-                if (held.isEmpty()) {
-                    heldBytes = 0;
-                    heldPartitions = Set.of();
-                    caughtUp = true;
-                    return;
-                }
-                batch = new ArrayList<>(held);
-                held.clear();
-                heldBytes = 0;
-            }
-            for (RelayEvent event : batch) {
-                if (!session.awaitRoom(ROOM_TIMEOUT_NANOS)) {
+        // the held live events, at the pace the client reads
+        catchUp.release(event -> {
+            if (ended || !session.awaitRoom(ROOM_TIMEOUT_NANOS)) {
+                if (!ended) {
                     session.close(io.notifyrelay.websocket.CloseCodes.TOO_SLOW, "session too slow while catching up");
-                    return;
                 }
-                sendOwn(event, false);
+                return false;
             }
-        }
+            sendOwn(event, false);
+            return true;
+        }, () -> caughtUp = true);
     }
 
     // ------------------------------------------------------------------ live events
@@ -264,22 +252,21 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
             refusedLog.error("Refused to deliver {} to a socket.io session of lob {}", event, lobId);
             return;
         }
-        boolean tooMany = false;
-        synchronized (this) {
-            if (heldPartitions.contains(event.partition())) {
-                held.add(event);
-                heldBytes += event.notification().length;
-                tooMany = heldBytes > HELD_LIMIT_FACTOR * context.settings().maxOutboundBytes();
-            } else if (forward(event)) {
-                String offset = caughtUp ? liveOffset(event) : ownOffset();
-                send(caughtUp && offset == context.positions().sharedOffset(event)
-                        ? context.cache().encode(event, offset) : SocketIoContext.Encoded.of(event, offset));
-            }
-        }
-        if (tooMany) {
-            // held events stay referenced until the replay ends: a few seconds of busy traffic, not a backlog
+        CatchUp.Offer offer = catchUp.offer(event);
+        if (offer == CatchUp.Offer.TOO_MANY) {
             session.close(io.notifyrelay.websocket.CloseCodes.TOO_SLOW,
                     "too many live events waiting while catching up; reconnect later");
+        }
+        if (offer != CatchUp.Offer.PASS) {
+            return;
+        }
+        synchronized (this) {
+            if (forward(event)) {
+                boolean live = caughtUp;
+                String offset = live ? liveOffset(event) : ownOffset();
+                send(live && offset == context.positions().sharedOffset(event)
+                        ? context.cache().encode(event, offset) : SocketIoContext.Encoded.of(event, offset));
+            }
         }
     }
 
