@@ -426,13 +426,14 @@ public final class RelayConsumer implements AutoCloseable {
 
     /**
      * Tells the handler where each newly assigned partition starts: its first record in this batch, else the
-     * consumer's position, waiting up to {@code wait} for it (once known, a poll has run or the assignment looked
-     * it up). Asked again after the next poll if not known yet.
+     * consumer's position. {@code wait} bounds the whole call (the positions are looked up together on the first
+     * call); whatever is not known by then is asked again, without waiting, after the next poll.
      */
     private void tellPositions(Consumer<byte[], byte[]> kafka, ConsumerRecords<byte[], byte[]> records, Duration wait) {
         if (positionsUntold.isEmpty()) {
             return;
         }
+        long deadline = System.nanoTime() + wait.toNanos();
         for (java.util.Iterator<Integer> it = positionsUntold.iterator(); it.hasNext(); ) {
             int partition = it.next();
             TopicPartition topicPartition = new TopicPartition(settings.topic(), partition);
@@ -441,8 +442,9 @@ public final class RelayConsumer implements AutoCloseable {
             if (!batch.isEmpty()) {
                 position = batch.get(0).offset();
             } else {
+                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
                 try {
-                    position = despiteWakeups(() -> kafka.position(topicPartition, wait));
+                    position = despiteWakeups(() -> kafka.position(topicPartition, left));
                 } catch (org.apache.kafka.common.errors.TimeoutException | IllegalStateException
                          | WakeupException notYet) {
                     continue;
