@@ -1,70 +1,44 @@
 package io.notifyrelay.websocket.socketio;
 
-import io.notifyrelay.core.log.RateLimitedLog;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.AuthenticationException;
 import io.notifyrelay.core.auth.Principal;
 import io.notifyrelay.websocket.CloseCodes;
 import io.notifyrelay.websocket.session.OutboundBytes;
-import io.undertow.server.HttpServerExchange;
-import io.undertow.server.ServerConnection;
-import io.undertow.util.AttachmentKey;
-import io.undertow.util.SameThreadExecutor;
-import io.undertow.util.Headers;
-import io.undertow.websockets.core.WebSocketCallback;
-import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
 import org.xnio.XnioIoThread;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One socket.io client: an Engine.IO v4 session (WebSocket, or HTTP long-polling until it upgrades) carrying
- * one Socket.IO connection to the root namespace.
+ * One socket.io client: the Socket.IO connection to the root namespace carried by an Engine.IO v4 session, whose
+ * packets travel on an {@link EngineIoTransport} (WebSocket, or HTTP long-polling until it upgrades).
  *
  * <p>Flow: Engine.IO {@code open} → client {@code CONNECT} with {@code auth: {token}} (verified like an
  * {@code auth} frame of /v1/ws) → {@code REGISTER_SOCKET {lob_id}} subscribes the session to its LOB in the
- * relay's subscription registry → each notification arrives as a socket.io event. Events arrive on the
- * consumer thread through {@link #deliver}, which never blocks: bytes not yet written are counted and a
- * session past the limit is closed, as /v1/ws sessions are.
+ * relay's subscription registry at the resume seam ({@link SocketIoStream}, which also recovers a reconnecting
+ * client) → each notification arrives as a socket.io event. Delivery never blocks: bytes not yet written are
+ * counted and a session past the limit is closed, as /v1/ws sessions are.
  */
-final class EngineIoSession implements SocketIoStream.Session {
+final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport.Packets {
 
     private static final Logger log = LoggerFactory.getLogger(EngineIoSession.class);
-    /** Should never happen; if it does, every live event could say so: at most a few lines a second. */
-    private static final RateLimitedLog refusedLog = new RateLimitedLog(log, 5);
     private static final byte[] PING_PACKET = SocketIoPackets.engine(SocketIoPackets.PING, null);
-    private static final byte[] NOOP_PACKET = SocketIoPackets.engine(SocketIoPackets.NOOP, null);
-    private static final byte[] CLOSE_PACKET = SocketIoPackets.engine(SocketIoPackets.CLOSE, null);
-    private static final int NORMAL_CLOSURE = 1000;
-    private static final AttachmentKey<EngineIoSession> POLLING_SESSION = AttachmentKey.create(EngineIoSession.class);
+    private static final int NORMAL_CLOSURE = EngineIoTransport.NORMAL_CLOSURE;
 
     private final String sid;
     private final String socketId;
     private final SocketIoContext context;
     private final XnioIoThread timerThread;
-    /** Bytes queued and not yet written (WebSocket writes, or poll responses), and the catch-up waiting for room. */
+    /** The WebSocket or long-polling the packets travel on, with the bytes it has not written yet. */
+    private final EngineIoTransport transport;
     private final OutboundBytes outbound;
-
-    // transport state, guarded by "this"
-    private WebSocketChannel webSocket;
-    private WebSocketChannel probe;
-    private final ArrayDeque<byte[]> outbox = new ArrayDeque<>();
-    private HttpServerExchange pendingPoll;
-    private volatile boolean closed; // written under "this", read without it (the room waiters)
+    private volatile boolean closed; // written under "this"
     /** The registration (or recovery) once asked for; null before. */
     private SocketIoStream stream;
     /** The pid the client reconnected with, echoed in the CONNECT reply if the recovery is complete. */
@@ -95,12 +69,21 @@ final class EngineIoSession implements SocketIoStream.Session {
         this.socketId = socketId;
         this.context = context;
         this.timerThread = timerThread;
-        this.outbound = new OutboundBytes(context.settings().maxOutboundBytes(), this::isClosed);
+        this.transport = new EngineIoTransport(sid, context, this);
+        this.outbound = transport.outbound();
         context.unauthenticated().incrementAndGet();
     }
 
     String sid() {
         return sid;
+    }
+
+    EngineIoTransport transport() {
+        return transport;
+    }
+
+    private void send(byte[] packet) {
+        transport.send(packet);
     }
 
     /** The Engine.IO {@code open} packet; {@code upgrades} lists websocket for polling sessions. */
@@ -127,193 +110,11 @@ final class EngineIoSession implements SocketIoStream.Session {
         }, connectMs, TimeUnit.MILLISECONDS);
     }
 
-    // ------------------------------------------------------------------ transports
-
-    /** A WebSocket that is this session's transport from the start ({@code transport=websocket}, no sid). */
-    synchronized void attachWebSocket(WebSocketChannel channel) {
-        webSocket = channel;
-    }
-
-    /** A WebSocket opened to upgrade this polling session: probed with {@code 2probe}, switched by {@code 5}. */
-    synchronized boolean attachProbe(WebSocketChannel channel) {
-        if (closed || webSocket != null || probe != null) {
-            return false;
-        }
-        probe = channel;
-        return true;
-    }
-
-    /** A text frame from one of this session's WebSockets. */
-    void onWebSocketText(WebSocketChannel channel, String text) {
-        boolean isProbe;
-        synchronized (this) {
-            isProbe = channel == probe;
-        }
-        if (isProbe) {
-            onProbeText(channel, text);
-        } else {
-            onPacket(text);
-        }
-    }
-
-    private void onProbeText(WebSocketChannel channel, String text) {
-        if ("2probe".equals(text)) {
-            WebSockets.sendText("3probe", channel, null);
-            synchronized (this) {
-                // the client waits for its pending poll to end before it upgrades
-                if (pendingPoll != null) {
-                    answerPoll(pendingPoll, NOOP_PACKET, 0);
-                    pendingPoll = null;
-                }
-            }
-        } else if (text.length() == 1 && text.charAt(0) == SocketIoPackets.UPGRADE) {
-            List<byte[]> backlog;
-            synchronized (this) {
-                if (closed || channel != probe) {
-                    return;
-                }
-                webSocket = probe;
-                probe = null;
-                backlog = new ArrayList<>(outbox);
-                outbox.clear();
-                if (pendingPoll != null) {
-                    answerPoll(pendingPoll, NOOP_PACKET, 0);
-                    pendingPoll = null;
-                }
-                for (byte[] packet : backlog) {
-                    // already counted in outbound when queued
-                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length));
-                }
-            }
-        }
-    }
-
-    /** A WebSocket of this session closed. */
-    void onWebSocketClosed(WebSocketChannel channel) {
-        boolean transportLost;
-        synchronized (this) {
-            if (channel == probe) {
-                probe = null;
-                return;
-            }
-            transportLost = channel == webSocket;
-        }
-        if (transportLost) {
-            close("transport closed");
-        }
-    }
-
-    /** GET of a polling session: answered now when packets wait, else held until one does (or a ping). */
-    void onPoll(HttpServerExchange exchange) {
-        synchronized (this) {
-            if (closed) {
-                answerPoll(exchange, CLOSE_PACKET, 0);
-                return;
-            }
-            if (webSocket != null || probe != null) {
-                answerPoll(exchange, NOOP_PACKET, 0);
-                return;
-            }
-            if (pendingPoll != null) {
-                // Engine.IO allows one pending GET; a second one is a protocol error
-                SocketIoEndpoint.badRequest(exchange, 3, "overlapping poll");
-                closeLater("overlapping polls");
-                return;
-            }
-            if (!outbox.isEmpty()) {
-                flushTo(exchange);
-                return;
-            }
-            pendingPoll = exchange;
-            // a poll the client abandoned (its connection closed) must not swallow packets; one listener per
-            // connection and session, as keep-alive connections carry many polls
-            ServerConnection connection = exchange.getConnection();
-            if (connection.putAttachment(POLLING_SESSION, this) != this) {
-                connection.addCloseListener(this::onPollConnectionClosed);
-            }
-            exchange.dispatch(SameThreadExecutor.INSTANCE, () -> { });
-        }
-    }
-
-    private synchronized void onPollConnectionClosed(ServerConnection connection) {
-        if (pendingPoll != null && pendingPoll.getConnection() == connection) {
-            pendingPoll = null;
-        }
-    }
-
-    /** POST of a polling session: its body holds packets separated by the record separator. */
-    void onPollData(byte[] body) {
-        int start = 0;
-        for (int i = 0; i <= body.length; i++) {
-            if (i == body.length || body[i] == SocketIoPackets.RECORD_SEPARATOR) {
-                if (i > start) {
-                    onPacket(new String(body, start, i - start, StandardCharsets.UTF_8));
-                }
-                start = i + 1;
-            }
-        }
-    }
-
-    synchronized boolean isPolling() {
-        return webSocket == null && !closed;
-    }
-
-    private void flushTo(HttpServerExchange exchange) {
-        List<byte[]> packets = new ArrayList<>(outbox);
-        outbox.clear();
-        int size = 0;
-        for (byte[] packet : packets) {
-            size += packet.length;
-        }
-        answerPoll(exchange, SocketIoPackets.join(packets), size);
-    }
-
-    private void answerPoll(HttpServerExchange exchange, byte[] payload, int countedBytes) {
-        Runnable send = () -> {
-            SocketIoEndpoint.pollingHeaders(exchange);
-            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=UTF-8");
-            exchange.getResponseSender().send(ByteBuffer.wrap(payload));
-            released(countedBytes);
-        };
-        if (exchange.isInIoThread()) {
-            send.run();
-        } else {
-            exchange.getIoThread().execute(send);
-        }
-    }
-
-    /** Sends an Engine.IO packet on whatever transport the session has now. */
-    private void send(byte[] packet) {
-        boolean tooSlow;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            tooSlow = !outbound.add(packet.length);
-            if (!tooSlow) {
-                if (webSocket != null) {
-                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length));
-                } else {
-                    outbox.add(packet);
-                    if (pendingPoll != null && probe == null) {
-                        HttpServerExchange poll = pendingPoll;
-                        pendingPoll = null;
-                        flushTo(poll);
-                    }
-                }
-            }
-        }
-        if (tooSlow) {
-            context.metrics().dropped("slow_session");
-            close(CloseCodes.TOO_SLOW, "session too slow: more than " + context.settings().maxOutboundBytes()
-                    + " bytes waiting");
-        }
-    }
-
     // ------------------------------------------------------------------ Engine.IO and Socket.IO
 
     /** One Engine.IO packet from the client, whatever the transport. */
-    void onPacket(String text) {
+    @Override
+    public void onPacket(String text) {
         if (!admitPacket()) {
             return;
         }
@@ -607,11 +408,6 @@ final class EngineIoSession implements SocketIoStream.Session {
         return closed;
     }
 
-    /** Bytes counted as waiting have been written (or dropped): a waiting replay may go on. */
-    private void released(int bytes) {
-        outbound.released(bytes);
-    }
-
     /** Called by the node's heartbeat sweep once per ping interval. */
     void heartbeat() {
         if (awaitingPong) {
@@ -640,7 +436,8 @@ final class EngineIoSession implements SocketIoStream.Session {
     }
 
     /** Lets the last packets (a CONNECT_ERROR) reach the client before the session ends. */
-    private void closeLater(String reason) {
+    @Override
+    public void closeLater(String reason) {
         timerThread.executeAfter(() -> close(reason), 1, TimeUnit.SECONDS);
     }
 
@@ -667,21 +464,13 @@ final class EngineIoSession implements SocketIoStream.Session {
     }
 
     private void closeWith(int webSocketCloseCode, String reason) {
-        WebSocketChannel ws;
         String releaseLob;
-        WebSocketChannel probing;
-        HttpServerExchange poll;
         SocketIoStream ending;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            ws = webSocket;
-            probing = probe;
-            poll = pendingPoll;
-            pendingPoll = null;
-            outbox.clear();
             ending = stream;
             releaseLob = admittedLob;
             admittedLob = null;
@@ -693,28 +482,11 @@ final class EngineIoSession implements SocketIoStream.Session {
         if (ending != null) {
             ending.end();
         }
-        outbound.close(); // a waiting replay gives up
         if (releaseLob != null) {
             context.lobSessions().release(releaseLob);
         }
         context.sessions().remove(sid, this);
-        if (poll != null) {
-            answerPoll(poll, CLOSE_PACKET, 0);
-        }
-        for (WebSocketChannel channel : new WebSocketChannel[] {ws, probing}) {
-            if (channel != null && channel.isOpen()) {
-                WebSockets.sendClose(webSocketCloseCode, truncate(reason), channel, null);
-                channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel),
-                        context.settings().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
-    }
-
-    /** Close reasons are limited to 123 bytes by RFC 6455. */
-    private static String truncate(String reason) {
-        byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
-        return bytes.length <= 123 ? reason
-                : new String(bytes, 0, 120, StandardCharsets.UTF_8).replace("\uFFFD", "") + "...";
+        transport.close(webSocketCloseCode, reason);
     }
 
     private static String errorJson(String message) {
@@ -724,26 +496,6 @@ final class EngineIoSession implements SocketIoStream.Session {
     private static void cancel(XnioExecutor.Key key) {
         if (key != null) {
             key.remove();
-        }
-    }
-
-    private final class Written implements WebSocketCallback<Void> {
-        private final int size;
-
-        Written(int size) {
-            this.size = size;
-        }
-
-        @Override
-        public void complete(WebSocketChannel channel, Void context) {
-            released(size);
-        }
-
-        @Override
-        public void onError(WebSocketChannel channel, Void context, Throwable throwable) {
-            released(size);
-            log.debug("Write to socket.io session {} failed: {}", sid, throwable.toString());
-            IoUtils.safeClose(channel);
         }
     }
 }

@@ -178,15 +178,15 @@ public final class SocketIoEndpoint implements HttpHandler {
             return;
         }
         if (Methods.GET.equals(exchange.getRequestMethod())) {
-            session.onPoll(exchange);
+            session.transport().onPoll(exchange);
         } else if (Methods.POST.equals(exchange.getRequestMethod())) {
-            if (!session.isPolling()) {
+            if (!session.transport().isPolling()) {
                 badRequest(exchange, 3, "Bad request");
                 return;
             }
             exchange.setMaxEntitySize(context.maxPayloadBytes());
             exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
-                session.onPollData(body);
+                session.transport().onPollData(body);
                 pollingHeaders(ex);
                 ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html");
                 ex.getResponseSender().send("ok");
@@ -207,17 +207,17 @@ public final class SocketIoEndpoint implements HttpHandler {
         EngineIoSession session;
         if (sid == null) {
             session = newSession(channel.getIoThread());
-            session.attachWebSocket(channel);
+            session.transport().attachWebSocket(channel);
             context.sessions().put(session.sid(), session);
         } else {
             session = context.sessions().get(sid);
-            if (session == null || !session.attachProbe(channel)) {
+            if (session == null || !session.transport().attachProbe(channel)) {
                 IoUtils.safeClose(channel);
                 return;
             }
         }
         channel.getReceiveSetter().set(new FrameListener(session, context.maxPayloadBytes()));
-        channel.addCloseTask(closed -> session.onWebSocketClosed(closed));
+        channel.addCloseTask(closed -> session.transport().onWebSocketClosed(closed));
         if (sid == null) {
             WebSockets.sendText(new String(session.openPacket(false), StandardCharsets.UTF_8), channel, null);
             session.start();
@@ -279,7 +279,7 @@ public final class SocketIoEndpoint implements HttpHandler {
 
         @Override
         protected void onFullTextMessage(WebSocketChannel channel, BufferedTextMessage message) {
-            session.onWebSocketText(channel, message.getData());
+            session.transport().onWebSocketText(channel, message.getData());
         }
 
         @Override
