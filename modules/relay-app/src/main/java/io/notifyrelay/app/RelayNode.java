@@ -389,6 +389,11 @@ public final class RelayNode implements AutoCloseable {
 
         /** Skipped here; dead-lettered once for the cluster by the group member that owns the record. */
         @Override
+        public void onPosition(int partition, long nextOffset) {
+            server.deliveryPosition(partition, nextOffset); // socket.io recovery offsets are built from these
+        }
+
+        @Override
         public void onRejected(DecodeResult.Rejected rejected) {
             if (mode == NodeMode.OWNER) {
                 duties.onRejected(rejected);

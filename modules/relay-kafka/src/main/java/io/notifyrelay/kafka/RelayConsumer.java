@@ -69,6 +69,8 @@ public final class RelayConsumer implements AutoCloseable {
     private volatile int partitionCount;
     private long nextMetadataCheckNanos;
     private volatile Throwable failure;
+    /** Owned partitions whose position the handler has not been told yet (consumer thread only). */
+    private final Set<Integer> positionsUntold = new java.util.HashSet<>();
 
     public RelayConsumer(ConsumerSettings settings, ConsumerFactory consumerFactory, EnvelopeDecoder decoder,
                          RecordHandler handler, PartitionListener partitionListener) {
@@ -247,6 +249,7 @@ public final class RelayConsumer implements AutoCloseable {
                     runLoopTasks(kafka);
                     checkPartitionCount(kafka);
                     ConsumerRecords<byte[], byte[]> records = kafka.poll(settings.pollTimeout());
+                    tellPositions(kafka, records, Duration.ZERO);
                     if (!records.isEmpty()) {
                         handler.onBatch(records.count(), () -> {
                             for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -441,7 +444,39 @@ public final class RelayConsumer implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells the handler where each newly assigned partition starts: its first record in this batch, else the
+     * consumer's position. {@code wait} bounds the whole call (the positions are looked up together on the first
+     * call); whatever is not known by then is asked again, without waiting, after the next poll.
+     */
+    private void tellPositions(Consumer<byte[], byte[]> kafka, ConsumerRecords<byte[], byte[]> records, Duration wait) {
+        if (positionsUntold.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        for (java.util.Iterator<Integer> it = positionsUntold.iterator(); it.hasNext(); ) {
+            int partition = it.next();
+            TopicPartition topicPartition = new TopicPartition(settings.topic(), partition);
+            List<ConsumerRecord<byte[], byte[]>> batch = records.records(topicPartition);
+            long position;
+            if (!batch.isEmpty()) {
+                position = batch.get(0).offset();
+            } else {
+                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+                try {
+                    position = despiteWakeups(() -> kafka.position(topicPartition, left));
+                } catch (org.apache.kafka.common.errors.TimeoutException | IllegalStateException
+                         | WakeupException notYet) {
+                    continue;
+                }
+            }
+            handler.onPosition(partition, position);
+            it.remove();
+        }
+    }
+
     private void handle(ConsumerRecord<byte[], byte[]> record) {
+        handler.onPosition(record.partition(), record.offset() + 1);
         DecodeResult result = decoder.decode(KafkaRecords.toInbound(record));
         try {
             if (result instanceof DecodeResult.Accepted accepted) {
@@ -514,6 +549,9 @@ public final class RelayConsumer implements AutoCloseable {
             Set<Integer> owned = new TreeSet<>(ownedPartitions);
             owned.addAll(added);
             ownedPartitions = Set.copyOf(owned);
+            positionsUntold.addAll(added);
+            // before the node says it is ready, so a session registered at once gets a full resume point
+            tellPositions(consumer, ConsumerRecords.empty(), Duration.ofSeconds(1));
             state.compareAndSet(State.JOINING, State.RUNNING);
             log.info("Partitions assigned: {}; now owning {}", added, new TreeSet<>(owned));
             rebalances("assigned").increment();
@@ -538,6 +576,7 @@ public final class RelayConsumer implements AutoCloseable {
             Set<Integer> owned = new TreeSet<>(ownedPartitions);
             owned.removeAll(removed);
             ownedPartitions = Set.copyOf(owned);
+            positionsUntold.removeAll(removed);
             log.info("Partitions {}: {}; now owning {}", how, removed, new TreeSet<>(owned));
             rebalances(how).increment();
             partitionListener.onRevoked(removed, ownedPartitions);

@@ -15,7 +15,8 @@ public record SessionContext(WebSocketSettings settings, TokenVerifier tokenVeri
                              SubscriptionRegistry<? super WsSession> registry, PartitionView partitions,
                              Replayer replayer, SessionLimits limits, LobSessionCounts lobSessions,
                              SessionMetrics metrics, Consumer<WsSession> onSessionClosed,
-                             TokenLifecycle tokenLifecycle, SubscriptionBounds bounds) {
+                             TokenLifecycle tokenLifecycle, SubscriptionBounds bounds,
+                             io.notifyrelay.websocket.session.RecentCloses recentCloses) {
 
     void sessionClosed(WsSession session) {
         onSessionClosed.accept(session);
