@@ -10,8 +10,9 @@ import {
   contactsOnPartitions, createTopic, publisher, startRelay, testBroker, token, uniqueName, waitFor, PARTITIONS,
 } from './harness.js';
 
-/** Every node must read every partition for a LOB-wide socket.io session: the one place that says how. */
-const SERVE_EVERYWHERE = { mode: 'broadcast' };
+/** Every node must read every partition for a LOB-wide socket.io session: the default mode, named here because
+ * the harness's nodes default to owner routing for the tests that follow partitions. */
+const SERVE_EVERYWHERE = { mode: 'anywhere' };
 
 /** A plain TCP load balancer: each connection goes to `target` (a port), or is refused while there is none. */
 async function loadBalancer() {

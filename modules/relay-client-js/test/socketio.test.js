@@ -77,8 +77,11 @@ describe('socket.io endpoint, broadcast mode', () => {
     assert.deepEqual(got.notifications, published, 'each notification exactly as produced: {payloadType, payload, verified}');
     assert.deepEqual(got.typed.map((x) => x.type), ['CONNECTION_RESPONSE', 'ISSUANCE_RESPONSE', 'VERIFICATION_RESPONSE']);
     assert.deepEqual(got.typed.map((x) => x.n), published);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // a late wrong delivery would show up here
-    assert.equal(got.notifications.length, 3);
+    // the other LOB's event went to alice's partition first: a marker after it on that partition proves it was skipped
+    const marker = notifications.connection(alice, 'marker');
+    await kafka.publish(lob, alice, marker);
+    await waitFor(() => got.notifications.length >= 4, { timeoutMs: 15_000, message: 'the marker' });
+    assert.deepEqual(got.notifications, [...published, marker]);
     // counted like /v1/ws sessions (no /v1/ws client talks to this node): delivered, and their latency once written
     const metrics = await (await fetch(`${relay.httpUrl}/metrics`)).text();
     const value = (name) => Number(metrics.split('\n').find((line) => line.startsWith(`${name} `))?.split(' ')[1]);

@@ -86,7 +86,8 @@ public final class RelayConsumer implements AutoCloseable {
         this.decoder = decoder;
         this.handler = handler;
         this.partitionListener = partitionListener;
-        this.thread = new Thread(this::run, "relay-consumer");
+        // a node in anywhere mode runs both kinds: its log lines say which loop spoke
+        this.thread = new Thread(this::run, settings.mode() == RelayMode.BROADCAST ? "relay-reader" : "relay-consumer");
         for (String change : List.of("assigned", "revoked", "lost")) {
             rebalances(change); // at zero from start-up, so dashboards and rate() see the series
         }
@@ -288,8 +289,27 @@ public final class RelayConsumer implements AutoCloseable {
             partitions.add(new TopicPartition(info.topic(), info.partition()));
         }
         kafka.assign(partitions);
-        kafka.seekToEnd(partitions);
+        if ("earliest".equals(settings.clientProperties().get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG))) {
+            kafka.seekToBeginning(partitions); // asked for by the operator (or a test): the whole topic again
+        } else {
+            kafka.seekToEnd(partitions);
+        }
+        resolvePositions(kafka, partitions);
         new Rebalance().onPartitionsAssigned(partitions);
+    }
+
+    /**
+     * Looks the seeked positions up now rather than at the first fetch, so "running" means every record produced
+     * from here on is read: an event published right after readiness is not skipped by a later end lookup.
+     */
+    private void resolvePositions(Consumer<byte[], byte[]> kafka, Collection<TopicPartition> partitions) {
+        try {
+            for (TopicPartition partition : partitions) {
+                despiteWakeups(() -> kafka.position(partition, Duration.ofSeconds(5)));
+            }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            log.warn("Could not look up the start positions of {} yet: {}", partitionsOf(partitions), e.toString());
+        }
     }
 
     /**
