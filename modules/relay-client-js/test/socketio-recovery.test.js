@@ -51,9 +51,9 @@ async function loadBalancer() {
 }
 
 /** A front-end as the docs show it: registers on every connect, records notifications and RECOVERY events. */
-function frontEnd(t, url, lob, auth = {}) {
+function frontEnd(t, url, lob, auth = {}, transports = ['websocket']) {
   const socket = io(url, {
-    auth: { token: token({ lob }), ...auth }, transports: ['websocket'], reconnectionDelay: 100,
+    auth: { token: token({ lob }), ...auth }, transports, reconnectionDelay: 100,
     reconnectionDelayMax: 300, timeout: 5_000,
   });
   const got = { notifications: [], recoveries: [], connects: [], registered: [] };
@@ -93,68 +93,70 @@ describe('socket.io connection state recovery', () => {
     await lb?.close();
   });
 
-  test('kill -9 of the node while events keep coming: recovered on another node, every event exactly once, in order',
-    async (t) => {
-      const nodes = await Promise.all([0, 1].map(() => startRelay({ bootstrap: broker.bootstrap, topic,
-        group: uniqueName('group'), ...SERVE_EVERYWHERE })));
-      t.after(() => Promise.all(nodes.map((n) => n.kill())));
-      const [first, second] = nodes;
-      lb.target = first.port;
-      const lob = uniqueName('lob');
-      const contacts = [...(await contactsOnPartitions([...Array(PARTITIONS).keys()])).values()];
-      const { socket, got } = frontEnd(t, lb.url, lob);
-      await waitFor(() => got.registered.length === 1, { message: 'connect and REGISTER_SOCKET_RESPONSE' });
+  for (const transports of [['websocket'], ['polling', 'websocket']]) {
+    test(`kill -9 of the node while events keep coming: recovered on another node, every event exactly once, in order (${transports})`,
+      async (t) => {
+        const nodes = await Promise.all([0, 1].map(() => startRelay({ bootstrap: broker.bootstrap, topic,
+          group: uniqueName('group'), ...SERVE_EVERYWHERE })));
+        t.after(() => Promise.all(nodes.map((n) => n.kill())));
+        const [first, second] = nodes;
+        lb.target = first.port;
+        const lob = uniqueName('lob');
+        const contacts = [...(await contactsOnPartitions([...Array(PARTITIONS).keys()])).values()];
+        const { socket, got } = frontEnd(t, lb.url, lob, {}, transports);
+        await waitFor(() => got.registered.length === 1, { message: 'connect and REGISTER_SOCKET_RESPONSE' });
 
-      const published = new Map(contacts.map((c) => [c, []]));
-      let seq = 0;
-      let publishing = true;
-      const producer = (async () => {
-        while (publishing) {
-          const contact = contacts[seq % contacts.length];
-          await kafka.publish(lob, contact, notification(contact, seq));
-          published.get(contact).push(seq);
-          seq++;
-          await new Promise((resolve) => setTimeout(resolve, 10));
+        const published = new Map(contacts.map((c) => [c, []]));
+        let seq = 0;
+        let publishing = true;
+        const producer = (async () => {
+          while (publishing) {
+            const contact = contacts[seq % contacts.length];
+            await kafka.publish(lob, contact, notification(contact, seq));
+            published.get(contact).push(seq);
+            seq++;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        })();
+        t.after(() => { publishing = false; });
+        await waitFor(() => got.notifications.length >= 30, { message: '30 events from the first node' });
+
+        const killedAt = Date.now();
+        lb.cut(); // nobody answers for a while: the client is away while events keep coming
+        await first.kill();
+        const receivedBeforeKill = got.notifications.length;
+        const publishedBeforeAway = seq;
+        await waitFor(() => seq >= publishedBeforeAway + 60, { message: '60 events published while away' });
+        lb.target = second.port;
+        await waitFor(() => got.connects.length >= 2, { message: 'the reconnect' });
+        const recoveredAfterMs = Date.now() - killedAt;
+        await waitFor(() => got.notifications.length > receivedBeforeKill + 60, { message: 'events after the reconnect' });
+        publishing = false;
+        await producer;
+        const total = seq;
+        await waitFor(() => got.notifications.length >= total, { timeoutMs: 20_000,
+          message: `all ${total} events (have ${got.notifications.length})` });
+        // a late duplicate would come before a marker on its partition: one marker per contact, then count
+        for (const contact of contacts) {
+          await kafka.publish(lob, contact, notification(contact, -1));
         }
-      })();
-      t.after(() => { publishing = false; });
-      await waitFor(() => got.notifications.length >= 30, { message: '30 events from the first node' });
+        await waitFor(() => got.notifications.filter((n) => seqOf(n) === -1).length === contacts.length,
+          { message: 'the markers' });
+        const markers = got.notifications.filter((n) => seqOf(n) === -1);
+        got.notifications = got.notifications.filter((n) => seqOf(n) !== -1);
+        assert.equal(markers.length, contacts.length);
 
-      const killedAt = Date.now();
-      lb.cut(); // nobody answers for a while: the client is away while events keep coming
-      await first.kill();
-      const receivedBeforeKill = got.notifications.length;
-      const publishedBeforeAway = seq;
-      await waitFor(() => seq >= publishedBeforeAway + 60, { message: '60 events published while away' });
-      lb.target = second.port;
-      await waitFor(() => got.connects.length >= 2, { message: 'the reconnect' });
-      const recoveredAfterMs = Date.now() - killedAt;
-      await waitFor(() => got.notifications.length > receivedBeforeKill + 60, { message: 'events after the reconnect' });
-      publishing = false;
-      await producer;
-      const total = seq;
-      await waitFor(() => got.notifications.length >= total, { timeoutMs: 20_000,
-        message: `all ${total} events (have ${got.notifications.length})` });
-      // a late duplicate would come before a marker on its partition: one marker per contact, then count
-      for (const contact of contacts) {
-        await kafka.publish(lob, contact, notification(contact, -1));
-      }
-      await waitFor(() => got.notifications.filter((n) => seqOf(n) === -1).length === contacts.length,
-        { message: 'the markers' });
-      const markers = got.notifications.filter((n) => seqOf(n) === -1);
-      got.notifications = got.notifications.filter((n) => seqOf(n) !== -1);
-      assert.equal(markers.length, contacts.length);
-
-      assert.equal(got.connects[1].recovered, true, 'socket.recovered after the reconnect');
-      assert.deepEqual(got.recoveries, [{ recovered: true }]);
-      for (const contact of contacts) {
-        const received = got.notifications.filter((n) => n.payload.contactId === contact).map(seqOf);
-        assert.deepEqual(received, published.get(contact), `contact ${contact}: every event once, in order`);
-      }
-      assert.equal(got.notifications.length, total);
-      console.log(`socket.io recovery: ${total} events, ${receivedBeforeKill} before the kill, reconnected and `
-        + `recovered ${recoveredAfterMs} ms after it, 0 missing, 0 repeated`);
-    });
+        assert.equal(got.connects[1].recovered, true, 'socket.recovered after the reconnect');
+        assert.deepEqual(got.recoveries, [{ recovered: true }]);
+        for (const contact of contacts) {
+          const received = got.notifications.filter((n) => n.payload.contactId === contact).map(seqOf);
+          assert.deepEqual(received, published.get(contact), `contact ${contact}: every event once, in order`);
+        }
+        assert.equal(got.notifications.length, total);
+        console.log(`socket.io recovery (${transports}): ${total} events, ${receivedBeforeKill} before the kill, `
+          + `reconnected and recovered ${recoveredAfterMs} ms after it, 0 missing, 0 repeated`);
+      });
+  }
 
   test('a quiet client (no event since it registered) recovers from its registration\'s offset', async (t) => {
     const nodes = await Promise.all([0, 1].map(() => startRelay({ bootstrap: broker.bootstrap, topic,

@@ -82,6 +82,11 @@ describe('socket.io endpoint, broadcast mode', () => {
     await kafka.publish(lob, alice, marker);
     await waitFor(() => got.notifications.length >= 4, { timeoutMs: 15_000, message: 'the marker' });
     assert.deepEqual(got.notifications, [...published, marker]);
+    // counted like /v1/ws sessions (no /v1/ws client talks to this node): delivered, and their latency once written
+    const metrics = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+    const value = (name) => Number(metrics.split('\n').find((line) => line.startsWith(`${name} `))?.split(' ')[1]);
+    assert.ok(value('relay_events_delivered_total') >= 3, 'relay_events_delivered_total');
+    assert.ok(value('relay_delivery_latency_seconds_count') >= 3, 'relay_delivery_latency_seconds_count');
   });
 
   test('default transports: starts with HTTP long-polling, upgrades to WebSocket, keeps receiving', async (t) => {

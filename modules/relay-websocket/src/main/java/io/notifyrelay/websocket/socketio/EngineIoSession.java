@@ -380,6 +380,11 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
     }
 
     @Override
+    public void sendEventPacket(byte[] packet, long recordTimestampMs) {
+        transport.send(packet, recordTimestampMs);
+    }
+
+    @Override
     public void sendPacket(byte[] packet) {
         send(packet);
     }

@@ -124,7 +124,7 @@ final class EngineIoTransport {
                 }
                 for (byte[] packet : backlog) {
                     // already counted in outbound when queued
-                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length));
+                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length, -1));
                 }
             }
         }
@@ -226,6 +226,11 @@ final class EngineIoTransport {
 
     /** Sends an Engine.IO packet on whatever transport the session has now. */
     void send(byte[] packet) {
+        send(packet, -1);
+    }
+
+    /** @param recordTimestampMs the event's record timestamp, for the delivery latency once written; -1 for none */
+    void send(byte[] packet, long recordTimestampMs) {
         boolean tooSlow;
         synchronized (this) {
             if (closed) {
@@ -234,7 +239,7 @@ final class EngineIoTransport {
             tooSlow = !outbound.add(packet.length);
             if (!tooSlow) {
                 if (webSocket != null) {
-                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length));
+                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length, recordTimestampMs));
                 } else {
                     outbox.add(packet);
                     if (pendingPoll != null && probe == null) {
@@ -290,19 +295,27 @@ final class EngineIoTransport {
 
     private final class Written implements WebSocketCallback<Void> {
         private final int size;
+        private final long recordTimestampMs;
 
-        Written(int size) {
+        Written(int size, long recordTimestampMs) {
             this.size = size;
+            this.recordTimestampMs = recordTimestampMs;
         }
 
         @Override
-        public void complete(WebSocketChannel channel, Void context) {
+        public void complete(WebSocketChannel channel, Void ignored) {
             outbound.released(size);
+            if (recordTimestampMs >= 0) {
+                context.metrics().written(recordTimestampMs); // relay_delivery_latency, as for /v1/ws
+            }
         }
 
         @Override
-        public void onError(WebSocketChannel channel, Void context, Throwable throwable) {
+        public void onError(WebSocketChannel channel, Void ignored, Throwable throwable) {
             outbound.released(size);
+            if (recordTimestampMs >= 0) {
+                context.metrics().dropped("write_failed");
+            }
             log.debug("Write to socket.io session {} failed: {}", sid, throwable.toString());
             IoUtils.safeClose(channel);
         }

@@ -42,6 +42,11 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
         /** Queues an Engine.IO packet; counted against the session's outbound bound. */
         void sendPacket(byte[] packet);
 
+        /** Queues the packet of an event; its delivery latency is measured from {@code recordTimestampMs}. */
+        default void sendEventPacket(byte[] packet, long recordTimestampMs) {
+            sendPacket(packet);
+        }
+
         SocketIoContext.EventNames eventNames();
 
         boolean hasRoom();
@@ -282,10 +287,10 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
         context.metrics().delivered();
         SocketIoContext.EventNames names = session.eventNames();
         if (names.generic()) {
-            session.sendPacket(encoded.generic());
+            session.sendEventPacket(encoded.generic(), encoded.event().timestampMs());
         }
         if (names.typed()) {
-            session.sendPacket(encoded.typed());
+            session.sendEventPacket(encoded.typed(), names.generic() ? -1 : encoded.event().timestampMs());
         }
     }
 
