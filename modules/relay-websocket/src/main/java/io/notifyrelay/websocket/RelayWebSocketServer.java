@@ -3,6 +3,7 @@ package io.notifyrelay.websocket;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.TokenVerifier;
+import io.notifyrelay.core.presence.NodePresence;
 import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.Dispatcher;
 import io.notifyrelay.core.routing.PartitionView;
@@ -54,6 +55,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private final WebSocketSettings settings;
     private final SessionAcceptor acceptor;
     private final Dispatcher<Subscriber> dispatcher;
+    private final SubscriptionRegistry<Subscriber> registry;
     private final BooleanSupplier ready;
     private final BooleanSupplier alive;
     private final Supplier<Map<String, Object>> readinessDetails;
@@ -80,6 +82,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
         this.settings = builder.settings;
         SubscriptionRegistry<Subscriber> registry = new SubscriptionRegistry<>();
         this.dispatcher = new Dispatcher<>(registry);
+        this.registry = registry;
         this.limits = builder.limits;
         SessionMetrics metrics = new SessionMetrics(builder.meterRegistry);
         // a /v1/ws session subscribes to contacts of its claim one subscribe at a time, counted there; a socket.io
@@ -192,6 +195,11 @@ public final class RelayWebSocketServer implements AutoCloseable {
     /** Delivers one event to every session on this node that must have it; returns how many. */
     public int deliver(RelayEvent event) {
         return dispatcher.dispatch(event);
+    }
+
+    /** This node's sessions per LOB and contact, both transports (see {@link SubscriptionRegistry#presence}). */
+    public NodePresence presence(long atMs, int maxContacts) {
+        return registry.presence(settings.nodeId(), atMs, maxContacts);
     }
 
     /** The group took these partitions away: sessions served through them will be told to move. */
