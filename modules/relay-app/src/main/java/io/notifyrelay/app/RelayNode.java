@@ -5,6 +5,7 @@ import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.JwtTokenVerifier;
+import io.notifyrelay.core.presence.NodePresence;
 import io.notifyrelay.core.routing.ContactPartitioner;
 import io.notifyrelay.core.routing.ContactPartitioners;
 import io.notifyrelay.core.routing.RouteTable;
@@ -30,6 +31,7 @@ import io.notifyrelay.websocket.RelayWebSocketServer;
 import io.notifyrelay.websocket.WebSocketSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -70,6 +72,8 @@ public final class RelayNode implements AutoCloseable {
     private final DeadLetterQueue deadLetters;
     private final JwtTokenVerifier tokenVerifier;
     private final RelayTracing tracing;
+    /** Expiry, receipts and presence (issue 14). */
+    private final DeliveryFeedback feedback;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicLong eventsConsumed = new AtomicLong();
     private final AtomicLong eventsDelivered = new AtomicLong();
@@ -91,6 +95,8 @@ public final class RelayNode implements AutoCloseable {
         ConsumerSettings probe = consumerSettings(config, "notify-relay");
         this.topic = TopicInspector.describe(probe, kafka.startupTimeout());
         this.tracing = tracing != null ? tracing : RelayTracing.create(config.tracing(), kafka.topic());
+        this.feedback = DeliveryFeedback.open(config, probe, consumerFactory, this::localPresence, tokenVerifier,
+                metrics.registry(), Clock.systemUTC());
 
         // the listener must be bound before the advertised URL (and so the consumer's client id) is known
         RelayConsumer[] consumerRef = new RelayConsumer[1];
@@ -108,7 +114,7 @@ public final class RelayNode implements AutoCloseable {
                 .tls(config.http().tls() == null ? null : config.http().tls().load())
                 .partitions(new TopicPartitionView(() -> partitionCount(consumerRef[0]), topic.epoch(), partitioner,
                         () -> consumerRef[0].ownedPartitions(), () -> currentRoutes(routesRef[0]), () -> selfUrl[0]))
-                .replayer((request, target) -> replayerRef[0].resume(request, target))
+                .replayer((request, target) -> replayerRef[0].resume(request, feedback.unexpiredOnly(target)))
                 .subscriptionBounds(new SubscriptionBounds(sessions.maxContactIdBytes(), sessions.maxSubscriptionBytes()))
                 .limits(new SessionLimits(config.limits().maxSessions(), config.limits().maxSessionsPerLob(),
                         config.limits().allowedOrigins(), config.limits().maxFramesPerSecond()))
@@ -125,6 +131,7 @@ public final class RelayNode implements AutoCloseable {
                 .readiness(() -> isReady(), this::readinessDetails)
                 .liveness(() -> consumerRef[0] == null || consumerRef[0].isAlive())
                 .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
+                .endpoint("/v1/presence", feedback.presenceEndpoint())
                 .endpoints(extraEndpoints)
                 .postEndpoints(postEndpoints)
                 .build();
@@ -219,6 +226,7 @@ public final class RelayNode implements AutoCloseable {
         }
         node.linkProbe.start();
         node.linkWatch.start();
+        node.feedback.start();
         log.info("Relay node {} at {} consuming '{}' ({} partitions, epoch {}) in {} mode as group '{}' ({} protocol, "
                         + "{} partitioner), tracing {}", config.nodeId(), node.advertisedUrl, node.topic.name(),
                 node.topic.partitionCount(), node.topic.epoch(), node.mode.name().toLowerCase(Locale.ROOT),
@@ -361,12 +369,17 @@ public final class RelayNode implements AutoCloseable {
             routes.close();
         }
         server.stop();
+        feedback.close(); // after the sessions left: its presence tombstone says none are here
         tokenVerifier.close();
         replayReader.close();
         if (deadLetters != null) {
             deadLetters.close();
         }
         log.info("Relay node {} stopped", config.nodeId());
+    }
+
+    private NodePresence localPresence(long atMs) {
+        return server.presence(atMs, config.feedback().presenceMaxContacts());
     }
 
     private boolean otherNodesExist() {
@@ -415,7 +428,14 @@ public final class RelayNode implements AutoCloseable {
         private int relay(RelayEvent event) {
             eventsConsumed.incrementAndGet();
             metrics.consumed();
+            if (feedback.expired(event)) {
+                feedback.onceForCluster(event, 0); // the expired receipt; the event reaches nobody
+                return 0;
+            }
             int recipients = server.deliver(event);
+            feedback.delivered(event, recipients);
+            // today the partition's owner is its only reader: the once-per-event decisions are made here
+            feedback.onceForCluster(event, recipients);
             if (recipients == 0) {
                 metrics.unrouted();
             }

@@ -35,6 +35,7 @@ public final class PresenceChannel implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PresenceChannel.class);
     private static final RateLimitedLog failureLog = new RateLimitedLog(log, 1);
     private static final Duration REASSIGN_EVERY = Duration.ofSeconds(30);
+    private static final Duration CATCH_UP = Duration.ofSeconds(10);
 
     private final String topic;
     private final byte[] key;
@@ -48,6 +49,8 @@ public final class PresenceChannel implements AutoCloseable {
     private final Thread reader;
     private volatile boolean running = true;
     private volatile long lastPublishedAtMs;
+    private final java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
+    private Map<TopicPartition, Long> catchUpTo;
 
     PresenceChannel(String topic, String node, Duration interval, Supplier<NodePresence> local,
                     ClusterPresence cluster, int maxEntries, Producer<byte[], byte[]> producer,
@@ -98,9 +101,20 @@ public final class PresenceChannel implements AutoCloseable {
                 consumerFactory.create(consumerConfig), meterRegistry);
     }
 
+    /**
+     * Starts publishing and reading, and waits (at most {@code CATCH_UP}) until what the other nodes published
+     * before is read: until then this node would take the cluster for empty.
+     */
     public void start() {
         publisher.start();
         reader.start();
+        try {
+            if (!caughtUp.await(CATCH_UP.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("Presence topic {} not read to its end within {} s; going on", topic, CATCH_UP.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public String topic() {
@@ -154,6 +168,10 @@ public final class PresenceChannel implements AutoCloseable {
                                 .ifPresent(snapshot -> cluster.update(node, snapshot));
                     }
                 }
+                if (caughtUp.getCount() > 0 && catchUpTo != null && catchUpTo.entrySet().stream()
+                        .allMatch(end -> consumer.position(end.getKey()) >= end.getValue())) {
+                    caughtUp.countDown();
+                }
             }
         } catch (WakeupException e) {
             // closing
@@ -173,6 +191,9 @@ public final class PresenceChannel implements AutoCloseable {
             consumer.assign(partitions);
             List<TopicPartition> added = partitions.stream().filter(p -> !before.contains(p)).toList();
             consumer.seekToBeginning(added);
+            if (catchUpTo == null) {
+                catchUpTo = consumer.endOffsets(partitions);
+            }
         }
     }
 
