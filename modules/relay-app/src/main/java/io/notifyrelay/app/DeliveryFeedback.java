@@ -14,6 +14,8 @@ import io.notifyrelay.kafka.ConsumerFactory;
 import io.notifyrelay.kafka.ConsumerSettings;
 import io.notifyrelay.kafka.PresenceChannel;
 import io.notifyrelay.kafka.ReceiptProducer;
+import io.notifyrelay.core.receipt.EventRef;
+import io.notifyrelay.websocket.DeliveryOutcomes;
 import io.notifyrelay.websocket.HttpEndpoint;
 import java.time.Clock;
 import java.time.Duration;
@@ -116,9 +118,19 @@ final class DeliveryFeedback implements AutoCloseable {
         }
     }
 
-    /** Where sessions report what became of events (dropped, acknowledged). */
-    ReceiptSink receipts() {
-        return receipts;
+    /** Where sessions report what became of events: dropped and acknowledged receipts. */
+    DeliveryOutcomes outcomes() {
+        return new DeliveryOutcomes() {
+            @Override
+            public void dropped(RelayEvent event) {
+                receipts.offer(Receipt.of(event, ReceiptOutcome.DROPPED, 1, node, clock.millis()));
+            }
+
+            @Override
+            public void acknowledged(EventRef event) {
+                receipts.offer(Receipt.of(event, ReceiptOutcome.ACKNOWLEDGED, 1, node, clock.millis()));
+            }
+        };
     }
 
     /** {@code GET /v1/presence}. */

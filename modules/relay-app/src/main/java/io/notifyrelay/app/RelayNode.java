@@ -132,6 +132,7 @@ public final class RelayNode implements AutoCloseable {
                 .liveness(() -> consumerRef[0] == null || consumerRef[0].isAlive())
                 .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
                 .endpoint("/v1/presence", feedback.presenceEndpoint())
+                .outcomes(feedback.outcomes())
                 .endpoints(extraEndpoints)
                 .postEndpoints(postEndpoints)
                 .build();

@@ -153,6 +153,26 @@ class ReceiptsIT {
     }
 
     @Test
+    void anAckFromAWebSocketClientYieldsOneAcknowledgedReceipt() {
+        String contactId = contact();
+        WsTestClient client = subscribed(cluster.ownerOf(contactId), "lob-ack", "{\"type\":\"subscribe\",\"ack\":true}");
+        PublishResult sent = publisher.publish("lob-ack", contactId, Notifications.connection(contactId, "accepted-invitation"));
+        client.awaitFrame("the event", f -> f.path("id").asText().equals(sent.eventId()), RECEIPT_WAIT);
+
+        client.send("{\"type\":\"ack\",\"ids\":[\"" + sent.eventId() + "\",\"never-sent\"]}");
+        client.send("{\"type\":\"ack\",\"ids\":[\"" + sent.eventId() + "\"]}");
+
+        await("acknowledged receipt").atMost(RECEIPT_WAIT)
+                .until(() -> !receiptsOf(sent.eventId(), ReceiptOutcome.ACKNOWLEDGED).isEmpty());
+        awaitReceiptOfMarker("lob-ack", contactId);
+        DeliveryReceipt ack = receiptsOf(sent.eventId(), ReceiptOutcome.ACKNOWLEDGED).get(0);
+        assertEquals(contactId, ack.contactId());
+        assertEquals(sent.offset(), ack.offset());
+        assertEquals(1, receiptsOf(sent.eventId(), ReceiptOutcome.ACKNOWLEDGED).size(), "a second ack of it counts not");
+        assertTrue(receipts.stream().noneMatch(r -> r.eventId().equals("never-sent")));
+    }
+
+    @Test
     void presenceFromEitherNodeCountsTheSessionsOfBothAndRefusesMissingOrForeignTokens() {
         List<RelayNode> nodes = cluster.nodes();
         subscribed(nodes.get(0), "lob-here", "{\"type\":\"subscribe\"}");

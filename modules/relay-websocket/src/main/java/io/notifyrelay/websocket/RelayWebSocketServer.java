@@ -95,7 +95,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
         this.acceptor = new SessionAcceptor(onClosed ->
                 new SessionContext(builder.settings, webSocketVerifier, registry, builder.partitions,
                         builder.replayer, builder.limits, lobSessions, metrics, onClosed, builder.tokenLifecycle,
-                        builder.bounds));
+                        builder.bounds, builder.outcomes));
         this.socketIo = new SocketIoEndpoint(settings, socketIoVerifier, registry, builder.partitions,
                 builder.socketIoLimits, lobSessions, upgraded, this::admit);
         this.meterRegistry = builder.meterRegistry;
@@ -354,6 +354,13 @@ public final class RelayWebSocketServer implements AutoCloseable {
         private ListenerBounds listenerBounds = ListenerBounds.defaults(10_000);
         private SocketIoLimits socketIoLimits = SocketIoLimits.defaults();
         private Integer managementPort;
+        private DeliveryOutcomes outcomes = DeliveryOutcomes.NONE;
+
+        /** Where sessions report dropped and acknowledged events (receipts); by default nowhere. */
+        public Builder outcomes(DeliveryOutcomes outcomes) {
+            this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
+            return this;
+        }
 
         /** Header, time and connection bounds of the client listener; by default {@code ListenerBounds.defaults(10000)}. */
         public Builder listenerBounds(ListenerBounds bounds) {

@@ -22,6 +22,10 @@ public record Receipt(String eventId, String lobId, String contactId, ReceiptOut
     private static final JsonFactory JSON = new JsonFactory();
 
     public static Receipt of(RelayEvent event, ReceiptOutcome outcome, int sessions, String node, long atMs) {
+        return of(EventRef.of(event), outcome, sessions, node, atMs);
+    }
+
+    public static Receipt of(EventRef event, ReceiptOutcome outcome, int sessions, String node, long atMs) {
         return new Receipt(event.eventId(), event.lobId(), event.contactId(), outcome, sessions, node,
                 event.partition(), event.offset(), atMs);
     }
