@@ -43,41 +43,47 @@ final class DeliveryFeedback implements AutoCloseable {
     private final ClusterPresence presence;
     private final PresenceChannel channel;
     private final PresenceEndpoint endpoint;
-    private final LongFunction<NodePresence> localCounts;
-    private volatile NodePresence localSnapshot;
 
-    private DeliveryFeedback(RelayConfig config, ConsumerSettings settings, ConsumerFactory consumerFactory,
-                             LongFunction<NodePresence> localCounts, TokenVerifier tokenVerifier,
-                             MeterRegistry meterRegistry, Clock clock) {
-        RelayConfig.Feedback feedback = config.feedback();
-        this.node = config.nodeId();
+    /**
+     * @param producer the receipts producer (also {@code receipts}) or null; @param channel the presence channel or
+     *                 null; @param presence cluster presence, null when presence is off
+     */
+    DeliveryFeedback(String node, Clock clock, ReceiptSink receipts, ReceiptProducer producer,
+                     ClusterPresence presence, PresenceChannel channel, PresenceEndpoint endpoint) {
+        this.node = node;
         this.clock = clock;
-        this.localCounts = localCounts;
-        this.producer = feedback.receiptsTopic() == null ? null : ReceiptProducer.open(settings,
-                feedback.receiptsTopic(), node, feedback.receiptsMaxQueued(), meterRegistry);
-        this.receipts = producer == null ? ReceiptSink.NONE : producer;
-        if (feedback.presenceTopic() == null) {
-            this.presence = null;
-            this.channel = null;
-        } else {
-            Duration interval = feedback.presenceInterval();
-            this.presence = new ClusterPresence(node, this::localPresence, interval.toMillis() * 3, MAX_NODES);
-            this.channel = PresenceChannel.open(settings, consumerFactory, feedback.presenceTopic(), node, interval,
-                    () -> localCounts.apply(clock.millis()), presence,
-                    Math.max(1_000, feedback.presenceMaxContacts() * 2), meterRegistry);
-        }
-        this.endpoint = new PresenceEndpoint(tokenVerifier, presence, config.sessions().maxContactIdBytes(), clock);
+        this.receipts = receipts;
+        this.producer = producer;
+        this.presence = presence;
+        this.channel = channel;
+        this.endpoint = endpoint;
     }
 
     /**
+     * Opens the receipts producer and the presence channel as configured (topics created when missing).
+     *
      * @param localCounts this node's sessions at a time (epoch ms), e.g. from the WebSocket server; called on
      *                    the presence thread and by /v1/presence, never before the node is built
      */
     static DeliveryFeedback open(RelayConfig config, ConsumerSettings settings, ConsumerFactory consumerFactory,
                                  LongFunction<NodePresence> localCounts, TokenVerifier tokenVerifier,
                                  MeterRegistry meterRegistry, Clock clock) {
-        return new DeliveryFeedback(config, settings, consumerFactory, localCounts, tokenVerifier, meterRegistry,
-                clock);
+        RelayConfig.Feedback feedback = config.feedback();
+        String node = config.nodeId();
+        ReceiptProducer producer = feedback.receiptsTopic() == null ? null : ReceiptProducer.open(settings,
+                feedback.receiptsTopic(), node, feedback.receiptsMaxQueued(), meterRegistry);
+        ClusterPresence presence = null;
+        PresenceChannel channel = null;
+        if (feedback.presenceTopic() != null) {
+            Duration interval = feedback.presenceInterval();
+            presence = new ClusterPresence(node, new LocalSnapshot(localCounts, clock)::get,
+                    interval.toMillis() * 3, MAX_NODES);
+            channel = PresenceChannel.open(settings, consumerFactory, feedback.presenceTopic(), node, interval,
+                    () -> localCounts.apply(clock.millis()), presence,
+                    Math.max(1_000, feedback.presenceMaxContacts() * 2), meterRegistry);
+        }
+        return new DeliveryFeedback(node, clock, producer == null ? ReceiptSink.NONE : producer, producer, presence,
+                channel, new PresenceEndpoint(tokenVerifier, presence, config.sessions().maxContactIdBytes(), clock));
     }
 
     void start() {
@@ -138,16 +144,6 @@ final class DeliveryFeedback implements AutoCloseable {
         return endpoint;
     }
 
-    private NodePresence localPresence() {
-        NodePresence snapshot = localSnapshot;
-        long now = clock.millis();
-        if (snapshot == null || now - snapshot.atMs() > LOCAL_SNAPSHOT_MAX_AGE_MS || now < snapshot.atMs()) {
-            snapshot = localCounts.apply(now);
-            localSnapshot = snapshot;
-        }
-        return snapshot;
-    }
-
     /** Publishes the presence tombstone and hands over the receipts still queued. */
     @Override
     public void close() {
@@ -156,6 +152,28 @@ final class DeliveryFeedback implements AutoCloseable {
         }
         if (producer != null) {
             producer.close();
+        }
+    }
+
+    /** This node's counts for queries: recounted at most every {@link #LOCAL_SNAPSHOT_MAX_AGE_MS}. */
+    private static final class LocalSnapshot {
+        private final LongFunction<NodePresence> counts;
+        private final Clock clock;
+        private volatile NodePresence last;
+
+        LocalSnapshot(LongFunction<NodePresence> counts, Clock clock) {
+            this.counts = counts;
+            this.clock = clock;
+        }
+
+        NodePresence get() {
+            NodePresence snapshot = last;
+            long now = clock.millis();
+            if (snapshot == null || now - snapshot.atMs() > LOCAL_SNAPSHOT_MAX_AGE_MS || now < snapshot.atMs()) {
+                snapshot = counts.apply(now);
+                last = snapshot;
+            }
+            return snapshot;
         }
     }
 }
