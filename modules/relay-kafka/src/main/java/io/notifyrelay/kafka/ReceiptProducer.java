@@ -83,7 +83,9 @@ public final class ReceiptProducer implements ReceiptSink, AutoCloseable {
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.LINGER_MS_CONFIG, 50);
-        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // no compression: kafkajs, which the Notify API may read receipts with, reads only gzip of the codecs
+        // without a plugin, and a receipt is ~250 bytes
+        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         // the sender thread, never a delivery path, waits at most this long for metadata or buffer room
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         return new ReceiptProducer(topic, node,
