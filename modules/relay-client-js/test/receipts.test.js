@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { NotifyRelayClient } from '../src/index.js';
 import {
@@ -84,4 +85,26 @@ test('without ack the client acknowledges nothing', async (t) => {
   const marker = await producer.publish('lob-quiet-js', contactId, notifications.connection(contactId));
   await waitFor(() => receiptsOf(marker.id, 'delivered').length === 1, { message: 'the marker\'s receipt' });
   assert.equal(receiptsOf(sent.id, 'acknowledged').length, 0);
+});
+
+test('a socket.io client connected with auth.ack acknowledges with the standard callback', async (t) => {
+  const socket = io(relay.httpUrl, { reconnection: false, auth: { token: token({ lob: 'lob-ack-sio' }), ack: true } });
+  t.after(() => socket.close());
+  const handled = [];
+  socket.on('notification', (notification, acknowledge) => {
+    handled.push(notification.payload.contactId);
+    acknowledge();
+  });
+  let registered = null;
+  socket.on('REGISTER_SOCKET_RESPONSE', (response) => { registered = response; });
+  await waitFor(() => socket.connected, { message: 'socket.io connect' });
+  socket.emit('REGISTER_SOCKET', { lob_id: 'lob-ack-sio' });
+  await waitFor(() => registered?.success === true, { message: 'REGISTER_SOCKET_RESPONSE' });
+  const contactId = `contact-${randomUUID()}`;
+
+  const sent = await producer.publish('lob-ack-sio', contactId, notifications.connection(contactId));
+
+  await waitFor(() => handled.includes(contactId), { message: 'the notification' });
+  await waitFor(() => receiptsOf(sent.id, 'acknowledged').length > 0, { message: 'the acknowledged receipt' });
+  assert.equal(receiptsOf(sent.id, 'acknowledged')[0].contactId, contactId);
 });

@@ -97,7 +97,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
                         builder.replayer, builder.limits, lobSessions, metrics, onClosed, builder.tokenLifecycle,
                         builder.bounds, builder.outcomes));
         this.socketIo = new SocketIoEndpoint(settings, socketIoVerifier, registry, builder.partitions,
-                builder.socketIoLimits, lobSessions, upgraded, this::admit);
+                builder.socketIoLimits, lobSessions, upgraded, this::admit, builder.outcomes);
         this.meterRegistry = builder.meterRegistry;
         Gauge.builder("relay.sessions", this, RelayWebSocketServer::sessionCount)
                 .description("Sessions on this node, /v1/ws and socket.io").register(builder.meterRegistry);

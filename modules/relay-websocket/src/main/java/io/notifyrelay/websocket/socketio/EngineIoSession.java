@@ -1,5 +1,6 @@
 package io.notifyrelay.websocket.socketio;
 
+import io.notifyrelay.websocket.internal.AckWindow;
 import io.notifyrelay.core.log.RateLimitedLog;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -69,6 +70,9 @@ final class EngineIoSession implements Subscriber {
     private volatile Principal principal;
     private volatile boolean connected;
     private volatile SocketIoContext.EventNames eventNames = SocketIoContext.EventNames.BOTH;
+    /** Null unless the client connected with {@code auth.ack: true}. */
+    private volatile AckWindow acks;
+    private final java.util.concurrent.atomic.AtomicLong nextAckId = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean awaitingPong;
     // guarded by "this": the CONNECT's token was refused; the session ignores what follows until it closes
     private boolean connectRefused;
@@ -368,6 +372,7 @@ final class EngineIoSession implements Subscriber {
             case SocketIoPackets.CONNECT -> onConnect(packet.data());
             case SocketIoPackets.DISCONNECT -> close("client disconnected");
             case SocketIoPackets.EVENT -> onEvent(packet);
+            case SocketIoPackets.ACK -> onAck(packet.ackId());
             default -> {
                 // acks from the client, binary packets: not used by this server
             }
@@ -403,6 +408,9 @@ final class EngineIoSession implements Subscriber {
         leaveUnauthenticated();
         principal = verified;
         eventNames = SocketIoContext.EventNames.parse(auth == null ? null : auth.path("events").asText(null));
+        if (auth != null && auth.path("ack").asBoolean(false)) {
+            acks = new AckWindow(); // notification events then carry an acknowledgement id
+        }
         connected = true;
         cancel(connectTimer);
         scheduleExpiry(verified.expiresAt());
@@ -508,10 +516,36 @@ final class EngineIoSession implements Subscriber {
         SocketIoContext.Encoded encoded = context.encode(event);
         SocketIoContext.EventNames names = eventNames;
         if (names.generic()) {
-            send(encoded.generic());
+            AckWindow window = acks;
+            send(window == null ? encoded.generic() : withAckId(encoded.generic(), event, window));
         }
         if (names.typed()) {
             send(encoded.typed());
+        }
+    }
+
+    /** {@code 42<id>["notification",…]}: the client's callback answers {@code 43<id>[…]}, see {@link #onAck}. */
+    private byte[] withAckId(byte[] packet, RelayEvent event, AckWindow window) {
+        String id = Long.toString(nextAckId.incrementAndGet());
+        window.sent(id, event);
+        byte[] digits = id.getBytes(StandardCharsets.US_ASCII);
+        byte[] withId = new byte[packet.length + digits.length];
+        System.arraycopy(packet, 0, withId, 0, 2);
+        System.arraycopy(digits, 0, withId, 2, digits.length);
+        System.arraycopy(packet, 2, withId, 2 + digits.length, packet.length - 2);
+        return withId;
+    }
+
+    /** The acknowledgement callback of a notification ran: one acknowledged receipt, once per event. */
+    private void onAck(Long ackId) {
+        AckWindow window = acks;
+        Principal who = principal;
+        if (window == null || ackId == null || who == null) {
+            return;
+        }
+        io.notifyrelay.core.receipt.EventRef event = window.take(Long.toString(ackId), who.lobId());
+        if (event != null) {
+            context.outcomes().acknowledged(event);
         }
     }
 

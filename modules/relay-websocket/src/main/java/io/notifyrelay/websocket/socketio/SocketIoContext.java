@@ -1,5 +1,6 @@
 package io.notifyrelay.websocket.socketio;
 
+import io.notifyrelay.websocket.DeliveryOutcomes;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.TokenVerifier;
 import io.notifyrelay.core.routing.PartitionView;
@@ -24,7 +25,7 @@ record SocketIoContext(WebSocketSettings settings, TokenVerifier tokenVerifier,
                        SubscriptionRegistry<Subscriber> registry, PartitionView partitions,
                        ConcurrentMap<String, EngineIoSession> sessions, Duration pingInterval, Duration pingTimeout,
                        EncodingCache cache, SocketIoLimits limits, LobSessionCounts lobSessions,
-                       AtomicInteger unauthenticated) {
+                       AtomicInteger unauthenticated, DeliveryOutcomes outcomes) {
 
     /** The event a front-end emits to register its socket for a LOB. */
     static final String REGISTER_EVENT = "REGISTER_SOCKET";

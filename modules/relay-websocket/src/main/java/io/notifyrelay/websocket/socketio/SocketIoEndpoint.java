@@ -1,5 +1,6 @@
 package io.notifyrelay.websocket.socketio;
 
+import io.notifyrelay.websocket.DeliveryOutcomes;
 import io.notifyrelay.core.auth.TokenVerifier;
 import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.Subscriber;
@@ -68,9 +69,18 @@ public final class SocketIoEndpoint implements HttpHandler {
                             SubscriptionRegistry<Subscriber> registry, PartitionView partitions, SocketIoLimits limits,
                             LobSessionCounts lobSessions, UpgradedConnections upgraded,
                             Predicate<HttpServerExchange> admission) {
+        this(settings, tokenVerifier, registry, partitions, limits, lobSessions, upgraded, admission,
+                DeliveryOutcomes.NONE);
+    }
+
+    /** @param outcomes where acknowledged events (clients connected with {@code auth.ack: true}) are reported */
+    public SocketIoEndpoint(WebSocketSettings settings, TokenVerifier tokenVerifier,
+                            SubscriptionRegistry<Subscriber> registry, PartitionView partitions, SocketIoLimits limits,
+                            LobSessionCounts lobSessions, UpgradedConnections upgraded,
+                            Predicate<HttpServerExchange> admission, DeliveryOutcomes outcomes) {
         this.context = new SocketIoContext(settings, tokenVerifier, registry, partitions, new ConcurrentHashMap<>(),
                 settings.heartbeatInterval(), PING_TIMEOUT, new SocketIoContext.EncodingCache(), limits, lobSessions,
-                new AtomicInteger());
+                new AtomicInteger(), outcomes);
         this.webSocketHandshake = new WebSocketProtocolHandshakeHandler(upgraded.counting(this::onWebSocket),
                 exchange -> badRequest(exchange, 3, "Bad request"));
         this.admission = admission;
