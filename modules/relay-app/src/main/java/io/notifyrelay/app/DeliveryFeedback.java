@@ -124,6 +124,19 @@ final class DeliveryFeedback implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #onceForCluster(RelayEvent, int)} for a node that did not deliver the event itself (a group consumer
+     * beside the delivery readers): this node's sessions are taken from its presence counts, at most 250 ms old.
+     */
+    void onceForCluster(RelayEvent event) {
+        long now = clock.millis();
+        if (event.isExpiredAt(now)) {
+            receipts.offer(Receipt.of(event, ReceiptOutcome.EXPIRED, 0, node, now));
+        } else if (presence != null && !presence.anywhere(event.lobId(), event.contactId(), now)) {
+            receipts.offer(Receipt.of(event, ReceiptOutcome.UNDELIVERED, 0, node, now));
+        }
+    }
+
     /** Where sessions report what became of events: dropped and acknowledged receipts. */
     DeliveryOutcomes outcomes() {
         return new DeliveryOutcomes() {

@@ -67,6 +67,20 @@ class DeliveryFeedbackTest {
     }
 
     @Test
+    void aNodeThatDidNotDeliverItselfCountsItsOwnSessionsFromPresence() {
+        ClusterPresence withLocal = new ClusterPresence("a", () -> new NodePresence("a", NOW, Map.of("L",
+                new NodePresence.Lob(1, 0, Map.of("here", 1))), false), 6_000, 10);
+        DeliveryFeedback duties = new DeliveryFeedback("a", CLOCK, receipts::add, null, withLocal, null, null);
+
+        duties.onceForCluster(event("here", RelayEvent.NO_EXPIRY));
+        duties.onceForCluster(event("nobody", RelayEvent.NO_EXPIRY));
+        duties.onceForCluster(event("late", NOW - 1));
+
+        assertEquals(List.of(ReceiptOutcome.UNDELIVERED, ReceiptOutcome.EXPIRED), outcomes());
+        assertEquals("nobody", receipts.get(0).contactId());
+    }
+
+    @Test
     void withoutPresenceNobodyCanTellSoNoUndelivered() {
         DeliveryFeedback blind = new DeliveryFeedback("a", CLOCK, receipts::add, null, null, null, null);
         blind.onceForCluster(event("nobody", RelayEvent.NO_EXPIRY), 0);

@@ -75,6 +75,12 @@ public final class ClusterPresence {
         return false;
     }
 
+    /** Whether any node, this one included (its counts at most a moment old), has a session for (lobId, contactId). */
+    public boolean anywhere(String lobId, String contactId, long nowMs) {
+        NodePresence.Lob here = local.get().lobs().get(lobId);
+        return (here != null && here.sessionsFor(contactId) > 0) || anyElsewhere(lobId, contactId, nowMs);
+    }
+
     /** Other nodes with a snapshot held (fresh or not). */
     public int knownNodes() {
         return others.size();
