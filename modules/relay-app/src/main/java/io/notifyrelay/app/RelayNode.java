@@ -221,13 +221,14 @@ public final class RelayNode implements AutoCloseable {
                                   Map<String, HttpEndpoint> extraEndpoints, Map<String, HttpEndpoint> postEndpoints,
                                   RelayTracing tracing) {
         RelayNode node = new RelayNode(config, consumerFactory, extraEndpoints, postEndpoints, tracing);
+        // presence first: until the other nodes' counts are read, every event would look undelivered
+        node.feedback.start();
         node.consumer.start();
         if (node.routes != null) {
             node.routes.start();
         }
         node.linkProbe.start();
         node.linkWatch.start();
-        node.feedback.start();
         log.info("Relay node {} at {} consuming '{}' ({} partitions, epoch {}) in {} mode as group '{}' ({} protocol, "
                         + "{} partitioner), tracing {}", config.nodeId(), node.advertisedUrl, node.topic.name(),
                 node.topic.partitionCount(), node.topic.epoch(), node.mode.name().toLowerCase(Locale.ROOT),
