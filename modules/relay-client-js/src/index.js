@@ -301,6 +301,8 @@ class Connection {
     this.acked = new Set();
     /** Partitions this node serves for the client: from `subscribed`, the routes and `moved`. */
     this.partitions = new Set();
+    /** Contacts this node said `moved` for, kept here until the new node serves them: contact -> new URL. */
+    this.handingOver = new Map();
     /** subscribe frames go one at a time: the next is sent when `subscribed` answers the previous one */
     this.queue = [];
     this.awaiting = null;
@@ -822,7 +824,8 @@ export class NotifyRelayClient {
       owners.set(entry.partition, owner === ANY_NODE ? ANY_NODE : owner ? relayEndpoints(owner).ws : null);
     }
     return {
-      mode: body.mode === 'broadcast' ? 'broadcast' : 'group',
+      // 'anywhere' (the relay's default) and its old name 'broadcast': any node serves everything, one socket
+      mode: body.mode === 'anywhere' || body.mode === 'broadcast' ? 'broadcast' : 'group',
       partitionCount: body.partitionCount ?? owners.size,
       partitioner: body.partitioner,
       owners,
@@ -1299,6 +1302,7 @@ export class NotifyRelayClient {
         }
       });
       partitions.forEach((p) => conn.partitions.add(p));
+      this._finishHandOvers(conn, frame.contacts ?? []);
     }
     if (resume && frame.recovered === false) {
       // the node names the partitions that may have a gap; older nodes do not: then all of them
@@ -1389,13 +1393,19 @@ export class NotifyRelayClient {
   _onMoved(conn, frame) {
     const contacts = Array.isArray(frame.contacts) ? frame.contacts : [];
     const partitions = Array.isArray(frame.partitions) ? frame.partitions.filter(Number.isInteger) : [];
+    const target = frame.url ? relayEndpoints(frame.url).ws : null;
     for (const contactId of contacts) {
+      if (target && target !== conn.url && conn.acked.has(contactId)) {
+        // the node keeps serving it (e.g. what producers with old metadata still write to the old partition):
+        // stay subscribed here until the new node has said `subscribed`
+        conn.handingOver.set(contactId, target);
+        continue;
+      }
       conn.contacts.delete(contactId);
       conn.acked.delete(contactId);
       conn.sent.delete(contactId);
     }
     partitions.forEach((p) => conn.partitions.delete(p));
-    const target = frame.url ? relayEndpoints(frame.url).ws : null;
     if (!target || target === conn.url) {
       this._scheduleRoutesRetry(); // the new owner is not known yet
     } else {
@@ -1416,6 +1426,30 @@ export class NotifyRelayClient {
       this._dropConn(conn, 1000, 'everything moved');
     }
     this._updateStatus();
+  }
+
+  /** The node at `conn` serves these contacts now: the nodes that moved them here let them go. */
+  _finishHandOvers(conn, contacts) {
+    for (const old of [...this._conns.values()]) {
+      if (old === conn || old.handingOver.size === 0) {
+        continue;
+      }
+      const done = contacts.filter((c) => old.handingOver.get(c) === conn.url);
+      if (done.length === 0) {
+        continue;
+      }
+      for (const contactId of done) {
+        old.handingOver.delete(contactId);
+        old.contacts.delete(contactId);
+        old.acked.delete(contactId);
+        old.sent.delete(contactId);
+      }
+      if (!old.lobWide && old.contacts.size === 0) {
+        this._dropConn(old, 1000, 'everything moved');
+      } else if (old.phase === 'live') {
+        old.send({ type: 'unsubscribe', contacts: done });
+      }
+    }
   }
 
   _onConnClosed(conn, code, reason) {

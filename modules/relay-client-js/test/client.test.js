@@ -149,6 +149,42 @@ describe('a node that loses Kafka (stand-in node)', () => {
   });
 });
 
+describe('owner mode: a contact moved to another node (stand-in nodes)', () => {
+  test('the client keeps the old node until the new one has said `subscribed`, then lets it go', async (t) => {
+    const contact = 'contact-42'; // partition 5 of 12, like the producers place it
+    let answerOnB = null;
+    const b = await stubRelay(t, (session, frame) => {
+      answerOnB = () => session.ws.send(JSON.stringify({ type: 'subscribed', lobWide: false, contacts: frame.contacts,
+        partitions: [5] }));
+    });
+    const a = await stubRelay(t, (session, frame) => {
+      session.ws.send(JSON.stringify({ type: 'subscribed', lobWide: false, contacts: frame.contacts, partitions: [5] }));
+      session.ws.send(JSON.stringify({ type: 'moved', contacts: [contact], partitions: [5], url: b.url }));
+    });
+    const routes = { topic: 't', partitionCount: 12, partitioner: 'murmur2', mode: 'owner', node: a.url,
+      partitions: [...Array(12).keys()].map((partition) => ({ partition, owner: a.url })) };
+    const { relay, seen } = client(t, { url: a.url, token: token({ lob: 'l' }),
+      fetch: async () => ({ ok: true, json: async () => routes }) });
+    relay.subscribe({ contacts: [contact] });
+    await waitFor(() => answerOnB !== null, { timeoutMs: 10_000, message: 'a subscribe at the new node' });
+    // the new node has not answered yet: the old one still serves the contact, and the client still listens
+    const event = (id, offset) => JSON.stringify({ type: 'event', id, cursor: Buffer.from(`c1:ep:5:${offset}`)
+      .toString('base64url'), lobId: 'l', contactId: contact,
+    data: { payloadType: 'CONNECTION_RESPONSE', payload: { contactId: contact, state: 'accepted-invitation' } } });
+    a.sessions[0].ws.send(event('from-old-node', 7));
+    await waitFor(() => seen.notifications.some((n) => n.id === 'from-old-node'), { timeoutMs: 5_000,
+      message: 'the event the old node sent while the new one was not serving yet' });
+    assert.equal(a.sessions[0].ws.readyState, WebSocket.OPEN, 'the old node\'s socket stays open meanwhile');
+    answerOnB();
+    await waitFor(() => a.sessions[0].ws.readyState !== WebSocket.OPEN, { timeoutMs: 5_000,
+      message: 'the old node let go once the new one serves the contact' });
+    b.sessions[0].ws.send(event('from-new-node', 8));
+    await waitFor(() => seen.notifications.some((n) => n.id === 'from-new-node'), { timeoutMs: 5_000,
+      message: 'the new node\'s event' });
+    assert.deepEqual(relay.connections().map((c) => c.url), [b.url]);
+  });
+});
+
 describe('one relay node', () => {
   let broker;
   let relay;
@@ -192,7 +228,7 @@ describe('one relay node', () => {
 
     const alice = randomUUID();
     const bob = randomUUID();
-    await kafka.publish(uniqueName('other-lob'), alice, notifications.connection(alice)); // never delivered here
+    const foreign = await kafka.publish(uniqueName('other-lob'), alice, notifications.connection(alice)); // never here
     const sent = [
       await kafka.publish(lob, alice, notifications.connection(alice, 'accepted-invitation')),
       await kafka.publish(lob, bob, notifications.issuance(bob, 'credential-accepted')),
@@ -212,8 +248,12 @@ describe('one relay node', () => {
     assert.equal(connections.length, 1);
     assert.equal(issuances.length, 1);
     assert.ok(c.cursors().length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // a late wrong delivery would show up here
-    assert.equal(seen.notifications.length, 3);
+    // the other LOB's event went to alice's partition first: a marker after it on that partition proves it was skipped
+    const marker = await kafka.publish(lob, alice, notifications.connection(alice, 'marker'));
+    await waitFor(() => seen.notifications.length >= 4, { timeoutMs: 15_000, message: 'the marker' });
+    assert.equal(seen.notifications.length, 4);
+    assert.equal(seen.notifications[3].id, marker.id);
+    assert.ok(!idsOf(seen.notifications).includes(foreign.id), 'the other LOB\'s event never arrives');
   });
 
   test('a token limited to contacts gets only those; a repeated event id is delivered once', async (t) => {

@@ -181,23 +181,27 @@ export function uniqueName(prefix) {
  * resolves once GET /health/ready says UP.
  */
 export async function startRelay({ bootstrap, topic, group, mode = 'group', env = {}, main = 'io.notifyrelay.app.Main',
-  module = 'relay-app', port: fixedPort, readyTimeoutMs = 90_000 }) {
+  module = 'relay-app', port: fixedPort, readyTimeoutMs = 90_000, shippedDefaults = false }) {
   const port = fixedPort ?? await freePort();
   const nodeId = uniqueName('node');
+  // shippedDefaults: only what a node cannot run without (where Kafka is, its port, its secret), nothing tuned
+  const tuned = shippedDefaults ? {} : {
+    RELAY_MODE: mode,
+    // each test has its own topic: start from its beginning, so a partition that changes hands is never skipped
+    RELAY_KAFKA_PROPERTY_AUTO_OFFSET_RESET: 'earliest',
+    // a killed node is noticed in seconds (6 s is the relay's default too; the heartbeat is shorter)
+    RELAY_KAFKA_PROPERTY_SESSION_TIMEOUT_MS: '6000',
+    RELAY_KAFKA_PROPERTY_HEARTBEAT_INTERVAL_MS: '1000',
+  };
   const relay = new JavaProcess(`relay ${nodeId}`, ['-cp', classpath(module), main], {
     RELAY_KAFKA_BOOTSTRAP_SERVERS: bootstrap,
     RELAY_TOPIC: topic,
     RELAY_GROUP_ID: group,
-    RELAY_MODE: mode,
     RELAY_HTTP_HOST: '127.0.0.1',
     RELAY_HTTP_PORT: String(port),
     RELAY_JWT_SECRET: SECRET,
     RELAY_NODE_ID: nodeId,
-    // each test has its own topic: start from its beginning, so a partition that changes hands is never skipped
-    RELAY_KAFKA_PROPERTY_AUTO_OFFSET_RESET: 'earliest',
-    // a killed node is noticed in seconds, not the default 45 s
-    RELAY_KAFKA_PROPERTY_SESSION_TIMEOUT_MS: '6000',
-    RELAY_KAFKA_PROPERTY_HEARTBEAT_INTERVAL_MS: '1000',
+    ...tuned,
     ...env,
   });
   relay.nodeId = nodeId;

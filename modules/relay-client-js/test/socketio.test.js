@@ -77,8 +77,11 @@ describe('socket.io endpoint, broadcast mode', () => {
     assert.deepEqual(got.notifications, published, 'each notification exactly as produced: {payloadType, payload, verified}');
     assert.deepEqual(got.typed.map((x) => x.type), ['CONNECTION_RESPONSE', 'ISSUANCE_RESPONSE', 'VERIFICATION_RESPONSE']);
     assert.deepEqual(got.typed.map((x) => x.n), published);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // a late wrong delivery would show up here
-    assert.equal(got.notifications.length, 3);
+    // the other LOB's event went to alice's partition first: a marker after it on that partition proves it was skipped
+    const marker = notifications.connection(alice, 'marker');
+    await kafka.publish(lob, alice, marker);
+    await waitFor(() => got.notifications.length >= 4, { timeoutMs: 15_000, message: 'the marker' });
+    assert.deepEqual(got.notifications, [...published, marker]);
   });
 
   test('default transports: starts with HTTP long-polling, upgrades to WebSocket, keeps receiving', async (t) => {
@@ -176,12 +179,19 @@ describe('socket.io endpoint, broadcast mode', () => {
         transports: ['websocket'], reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 500,
       });
       const disconnects = [];
+      const warnings = [];
       socket.on('disconnect', (reason) => disconnects.push(reason));
+      socket.on('TOKEN_EXPIRING', (warning) => warnings.push({ ...warning, connected: socket.connected }));
       socket.on('connect', () => socket.emit('REGISTER_SOCKET', { lob_id: lob })); // as front-ends do
       await waitFor(() => disconnects.length >= 1 && socket.connected && got.responses.length >= 2,
         { timeoutMs: 15_000, message: 'an expiry, a reconnect and a second registration' });
       assert.equal(disconnects[0], 'transport close');
       assert.ok(tokens >= 2, 'auth was asked again for the reconnect');
+      // shipped RELAY_TOKEN_EXPIRY_WARNING (60 s) is longer than the token's 2 s: warned at once, before the close
+      assert.equal(warnings.length, 1);
+      assert.ok(warnings[0].refreshWithin <= 2_000 && warnings[0].connected, JSON.stringify(warnings[0]));
+      assert.ok(Date.parse(warnings[0].expiresAt) > 0);
+      assert.equal(socket.recovered, true, 'the reconnect with the fresh token recovered the session');
       assert.ok(got.responses.every((r) => r.success));
       const contact = randomUUID();
       await kafka.publish(lob, contact, notifications.connection(contact, 'received-invitation'));

@@ -141,9 +141,11 @@ public final class ConfigLoader {
                         + "setting instead of a pass-through property");
             }
         }
-        String mode = string(ConfigOption.MODE).toLowerCase(Locale.ROOT);
-        if (!mode.equals("group") && !mode.equals("broadcast")) {
-            problems.add(ConfigOption.MODE.envName() + " must be 'group' or 'broadcast', got '" + mode + "'");
+        String modeSetting = string(ConfigOption.MODE);
+        String mode = NodeMode.parse(modeSetting).map(NodeMode::wireName).orElse(null);
+        if (mode == null) {
+            problems.add(ConfigOption.MODE.envName() + " must be 'anywhere' (the default; 'broadcast' is its old "
+                    + "name) or 'owner' ('group' is its old name), got '" + modeSetting + "'");
         }
         String partitioner = string(ConfigOption.PARTITIONER);
         try {

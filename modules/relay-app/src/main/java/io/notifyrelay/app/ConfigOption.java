@@ -13,7 +13,10 @@ public enum ConfigOption {
     TOPIC("notify.events", "Topic the Notify API publishes to."),
     GROUP_ID("notify-relay", "Consumer group shared by all relay nodes of one deployment."),
     GROUP_PROTOCOL("classic", "Consumer group protocol: classic or consumer (KIP-848)."),
-    MODE("group", "group: the nodes share the partitions (scale-out); broadcast: every node reads every partition."),
+    MODE("anywhere", "anywhere: every node reads every partition and serves any session completely (one socket per "
+            + "client), a consumer group does the once-per-record duties (progress, lag, dead letters); owner: the nodes "
+            + "share the partitions and send sessions to the owner (moved), for topics one node cannot read. Old names: "
+            + "broadcast = anywhere, group = owner. See docs/architecture.md."),
     PARTITIONER("murmur2", "How producers place contacts: murmur2 (Java client, kafkajs) or consistent_random "
             + "(librdkafka: kcat, confluent-kafka, node-rdkafka)."),
     GROUP_INSTANCE_ID(null, "Static membership id (group.instance.id) for rolling restarts; unique per node."),

@@ -77,7 +77,7 @@ public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, 
     }
 
     /**
-     * @param mode            "group" or "broadcast"; @param partitioner a name {@code ContactPartitioners} knows
+     * @param mode            "anywhere" or "owner" (old names normalised); @param partitioner a name {@code ContactPartitioners} knows
      * @param metadataRefresh how often added partitions are looked for
      * @param unreachableAfter how long without an answer from Kafka before the node turns not-ready
      * @param startupTimeout  how long start-up tries to reach the cluster and describe the topic

@@ -1,6 +1,5 @@
 package io.notifyrelay.app;
 
-import io.notifyrelay.core.log.RateLimitedLog;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.core.RelayEvent;
@@ -11,7 +10,6 @@ import io.notifyrelay.core.routing.ContactPartitioners;
 import io.notifyrelay.core.routing.RouteTable;
 import io.notifyrelay.kafka.ConsumerFactory;
 import io.notifyrelay.kafka.ConsumerSettings;
-import io.notifyrelay.kafka.GroupProtocol;
 import io.notifyrelay.kafka.DeadLetterQueue;
 import io.notifyrelay.kafka.GroupRouteTracker;
 import io.notifyrelay.kafka.KafkaLinkProbe;
@@ -40,13 +38,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One relay node: a member of the relay's consumer group that delivers what it consumes to the
- * WebSocket sessions connected to it. Wires the Kafka side to the WebSocket side; neither knows the other.
+ * One relay node: delivers what its delivery consumer reads to the WebSocket sessions connected to it, and does
+ * its share of the once-per-record duties as a member of the relay's consumer group ({@link TopicReaders}).
+ * Wires the Kafka side to the WebSocket side; neither knows the other.
  */
 public final class RelayNode implements AutoCloseable {
 
@@ -55,12 +53,16 @@ public final class RelayNode implements AutoCloseable {
 
     private final RelayConfig config;
     private final TopicMetadata topic;
-    private final RelayMode mode;
+    private final NodeMode mode;
     private final ContactPartitioner partitioner;
     private final RelayWebSocketServer server;
     private final String advertisedUrl;
+    private final TopicReaders readers;
+    /** The delivery consumer: {@code readers.delivery()}. */
     private final RelayConsumer consumer;
+    private final GroupDuties duties;
     private final GroupRouteTracker routes;
+    private final NodeRoutes nodeRoutes;
     private final KafkaLinkProbe linkProbe;
     private final KafkaLinkWatch linkWatch;
     /** Filled and read on the consumer thread only. */
@@ -77,9 +79,6 @@ public final class RelayNode implements AutoCloseable {
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicLong eventsConsumed = new AtomicLong();
     private final AtomicLong eventsDelivered = new AtomicLong();
-    private final AtomicLong recordsRejected = new AtomicLong();
-    /** A flood of bad records must not become a flood of log lines. */
-    private final RateLimitedLog rejectedLog = new RateLimitedLog(log, 20);
 
     private RelayNode(RelayConfig config, ConsumerFactory consumerFactory, Map<String, HttpEndpoint> extraEndpoints,
                       Map<String, HttpEndpoint> postEndpoints, RelayTracing tracing) {
@@ -90,16 +89,16 @@ public final class RelayNode implements AutoCloseable {
         this.recentEvents = new RecentEvents(config.replay().windowPerPartition(),
                 config.replay().windowMaxBytesPerPartition());
         RelayConfig.Kafka kafka = config.kafka();
-        this.mode = RelayMode.valueOf(kafka.mode().toUpperCase(Locale.ROOT));
+        this.mode = NodeMode.parse(kafka.mode()).orElseThrow();
         this.partitioner = ContactPartitioners.byName(kafka.partitioner());
-        ConsumerSettings probe = consumerSettings(config, "notify-relay");
+        ConsumerSettings probe = TopicReaders.settings(config, "notify-relay", RelayMode.GROUP);
         this.topic = TopicInspector.describe(probe, kafka.startupTimeout());
         this.tracing = tracing != null ? tracing : RelayTracing.create(config.tracing(), kafka.topic());
         this.feedback = DeliveryFeedback.open(config, probe, consumerFactory, this::localPresence, tokenVerifier,
                 metrics.registry(), Clock.systemUTC());
 
         // the listener must be bound before the advertised URL (and so the consumer's client id) is known
-        RelayConsumer[] consumerRef = new RelayConsumer[1];
+        TopicReaders[] readersRef = new TopicReaders[1];
         GroupRouteTracker[] routesRef = new GroupRouteTracker[1];
         KafkaReplayer[] replayerRef = new KafkaReplayer[1];
         String[] selfUrl = new String[1];
@@ -112,8 +111,9 @@ public final class RelayNode implements AutoCloseable {
                 .tokenVerifier(tokenVerifier)
                 .tokenLifecycle(config.auth().tokenLifecycle())
                 .tls(config.http().tls() == null ? null : config.http().tls().load())
-                .partitions(new TopicPartitionView(() -> partitionCount(consumerRef[0]), topic.epoch(), partitioner,
-                        () -> consumerRef[0].ownedPartitions(), () -> currentRoutes(routesRef[0]), () -> selfUrl[0]))
+                .partitions(new TopicPartitionView(() -> partitionCount(readersRef[0]), topic.epoch(), partitioner,
+                        () -> readersRef[0].delivery().ownedPartitions(), () -> currentRoutes(routesRef[0]),
+                        () -> selfUrl[0]))
                 .replayer((request, target) -> replayerRef[0].resume(request, feedback.unexpiredOnly(target)))
                 .subscriptionBounds(new SubscriptionBounds(sessions.maxContactIdBytes(), sessions.maxSubscriptionBytes()))
                 .limits(new SessionLimits(config.limits().maxSessions(), config.limits().maxSessionsPerLob(),
@@ -123,13 +123,13 @@ public final class RelayNode implements AutoCloseable {
                 .socketIoLimits(config.edge().socketIo())
                 .managementPort(config.edge().managementPort())
                 .managementEndpoint("/metrics", query -> {
-                    if (consumerRef[0] != null) { // null while the node is still being built
-                        consumerRef[0].refreshMetrics(); // the Kafka client's metrics as of now: lag of new partitions
+                    if (readersRef[0] != null) { // null while the node is still being built
+                        readersRef[0].refreshMetrics(); // the Kafka client's metrics as of now: lag of new partitions
                     }
                     return new HttpEndpoint.Response(200, RelayMetrics.CONTENT_TYPE, metrics.scrape());
                 })
                 .readiness(() -> isReady(), this::readinessDetails)
-                .liveness(() -> consumerRef[0] == null || consumerRef[0].isAlive())
+                .liveness(() -> readersRef[0] == null || readersRef[0].isAlive())
                 .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
                 .endpoint("/v1/presence", feedback.presenceEndpoint())
                 .outcomes(feedback.outcomes())
@@ -141,22 +141,30 @@ public final class RelayNode implements AutoCloseable {
                 : defaultAdvertisedUrl(config.http().host(), server.port(), server.isTls());
         selfUrl[0] = advertisedUrl;
 
-        ConsumerSettings consumerSettings = consumerSettings(config, GroupRouteTracker.clientIdFor(advertisedUrl));
-        this.routes = mode == RelayMode.GROUP
-                ? new GroupRouteTracker(consumerSettings, this::partitionCount, ROUTE_REFRESH,
-                        table -> server.routesChanged())
-                : null;
-        routesRef[0] = routes;
+        String groupClientId = GroupRouteTracker.clientIdFor(advertisedUrl);
+        ConsumerSettings consumerSettings = TopicReaders.settings(config, groupClientId, RelayMode.GROUP);
+        // in anywhere mode the group names the peers (link watch) but routes no session
+        this.routes = new GroupRouteTracker(consumerSettings, this::partitionCount, ROUTE_REFRESH,
+                table -> {
+                    if (mode == NodeMode.OWNER) {
+                        server.routesChanged();
+                    }
+                });
+        routesRef[0] = mode == NodeMode.OWNER ? routes : null;
         this.linkProbe = new KafkaLinkProbe(consumerSettings, Duration.ofSeconds(1));
-        this.linkWatch = new KafkaLinkWatch(kafka.unreachableAfter(), this::sinceKafkaAnswered, this::peerUrls,
+        this.nodeRoutes = new NodeRoutes(mode, routes, advertisedUrl, this::partitionCount,
+                this::ownedPartitions, this::kafkaReachable);
+        this.linkWatch = new KafkaLinkWatch(kafka.unreachableAfter(), this::sinceKafkaAnswered, nodeRoutes::peerUrls,
                 server::kafkaLinkChanged, metrics.registry());
         EnvelopeDecoder decoder = new EnvelopeDecoder(topic.epoch(), kafka.maxRecordBytes(), config.records().strict());
         this.deadLetters = config.records().deadLetterTopic() == null ? null
                 : DeadLetterQueue.open(consumerSettings, config.records().deadLetterTopic(), config.nodeId(),
                         metrics.registry());
-        this.consumer = new RelayConsumer(consumerSettings, consumerFactory, decoder, new Relay(), new Ownership(),
-                metrics.registry());
-        consumerRef[0] = consumer;
+        this.duties = new GroupDuties(metrics, deadLetters, feedback);
+        this.readers = new TopicReaders(mode, config, groupClientId, consumerFactory, decoder, new Relay(),
+                duties, new Ownership(), new GroupShare(), metrics.registry());
+        this.consumer = readers.delivery();
+        readersRef[0] = readers;
         RelayConfig.Replay replay = config.replay();
         this.replayReader = new ReplayReader(consumerSettings, consumerFactory, decoder,
                 new ReplayReader.Limits(replay.concurrency(), replay.maxRecords(), replay.timeout(),
@@ -166,22 +174,14 @@ public final class RelayNode implements AutoCloseable {
         replayerRef[0] = replayer;
     }
 
-    private static ConsumerSettings consumerSettings(RelayConfig config, String clientId) {
-        RelayConfig.Kafka kafka = config.kafka();
-        return new ConsumerSettings(kafka.bootstrapServers(), kafka.topic(), kafka.groupId(),
-                GroupProtocol.valueOf(kafka.groupProtocol().toUpperCase(Locale.ROOT)), kafka.groupInstanceId(),
-                Duration.ofMillis(500), kafka.properties(), RelayMode.valueOf(kafka.mode().toUpperCase(Locale.ROOT)),
-                clientId, kafka.metadataRefresh());
-    }
-
     /** The topic's partition count now: what the consumer last saw, never less than at start-up. */
     int partitionCount() {
-        return partitionCount(consumer);
+        return partitionCount(readers);
     }
 
-    private int partitionCount(RelayConsumer relayConsumer) {
-        return relayConsumer == null ? topic.partitionCount() : Math.max(topic.partitionCount(),
-                relayConsumer.partitionCount());
+    private int partitionCount(TopicReaders topicReaders) {
+        return topicReaders == null ? topic.partitionCount() : Math.max(topic.partitionCount(),
+                topicReaders.delivery().partitionCount());
     }
 
     private static RouteTable currentRoutes(GroupRouteTracker tracker) {
@@ -223,15 +223,13 @@ public final class RelayNode implements AutoCloseable {
         RelayNode node = new RelayNode(config, consumerFactory, extraEndpoints, postEndpoints, tracing);
         // presence first: until the other nodes' counts are read, every event would look undelivered
         node.feedback.start();
-        node.consumer.start();
-        if (node.routes != null) {
-            node.routes.start();
-        }
+        node.readers.start();
+        node.routes.start();
         node.linkProbe.start();
         node.linkWatch.start();
         log.info("Relay node {} at {} consuming '{}' ({} partitions, epoch {}) in {} mode as group '{}' ({} protocol, "
                         + "{} partitioner), tracing {}", config.nodeId(), node.advertisedUrl, node.topic.name(),
-                node.topic.partitionCount(), node.topic.epoch(), node.mode.name().toLowerCase(Locale.ROOT),
+                node.topic.partitionCount(), node.topic.epoch(), node.mode.wireName(),
                 config.kafka().groupId(), config.kafka().groupProtocol(), node.partitioner.name(),
                 node.tracing.enabled() ? "on (OTLP)" : "off");
         return node;
@@ -269,12 +267,17 @@ public final class RelayNode implements AutoCloseable {
     }
 
     /**
-     * Ready while the consumer runs, Kafka answers, and the node owns its share: a group member that owns
-     * nothing while there are no more members than partitions is waiting for its assignment.
+     * Ready while the delivery loop runs, Kafka answers, and, in owner mode, the node owns its share: a group
+     * member that owns nothing while there are no more members than partitions is waiting for its assignment.
+     * In anywhere mode the delivery reader serves every partition whatever the group member owns.
      */
     public boolean isReady() {
-        return consumer != null && consumer.isReady() && !stopped.get() && linkWatch.reachable()
-                && !assignmentPending();
+        return readers != null && readers.isReady() && !stopped.get() && linkWatch.reachable()
+                && !nodeRoutes.assignmentPending();
+    }
+
+    private boolean kafkaReachable() {
+        return linkWatch.reachable();
     }
 
     /** Cut off from Kafka while another node is ready: its own view of the group is stale. */
@@ -282,31 +285,27 @@ public final class RelayNode implements AutoCloseable {
         return linkWatch.sendingElsewhere();
     }
 
-    private boolean assignmentPending() {
-        return routes != null && consumer.ownedPartitions().isEmpty() && routes.members() > 0
-                && routes.members() <= partitionCount();
-    }
-
-    /** The longest any Kafka probe has gone without an answer. */
+    /**
+     * The longest any Kafka probe has gone without an answer: the topic's leaders, and in owner mode the group
+     * coordinator too (anywhere mode serves sessions without it; the group moves the duties elsewhere).
+     */
     private Duration sinceKafkaAnswered() {
         Duration topic = linkProbe.sinceLastHealthy();
-        Duration group = routes == null ? Duration.ZERO : routes.sinceLastAnswer();
+        Duration group = mode == NodeMode.ANYWHERE ? Duration.ZERO : routes.sinceLastAnswer();
         return topic.compareTo(group) >= 0 ? topic : group;
-    }
-
-    /** The other nodes this node knows of: the owners in its last route table. */
-    private Set<String> peerUrls() {
-        Set<String> peers = new TreeSet<>(currentRoutes(routes).owners().values());
-        peers.remove(advertisedUrl);
-        return peers;
     }
 
     public TopicMetadata topic() {
         return topic;
     }
 
-    RelayMode mode() {
+    NodeMode mode() {
         return mode;
+    }
+
+    /** Owner of each partition as /v1/routes tells it. */
+    Map<Integer, String> owners() {
+        return nodeRoutes.owners();
     }
 
     ContactPartitioner partitioner() {
@@ -317,40 +316,27 @@ public final class RelayNode implements AutoCloseable {
         return consumer.ownedPartitions();
     }
 
-    /** Owner of each partition: this node for its own, the group's view for the others. */
-    Map<Integer, String> owners() {
-        Map<Integer, String> owners = new LinkedHashMap<>();
-        RouteTable table = currentRoutes(routes);
-        Set<Integer> owned = consumer.ownedPartitions();
-        for (int partition = 0, count = partitionCount(); partition < count; partition++) {
-            if (mode == RelayMode.BROADCAST) {
-                owners.put(partition, RoutesEndpoint.ANY);
-            } else if (owned.contains(partition) && linkWatch.reachable()) {
-                // a node cut off from Kafka does not name itself: its partitions move once the group notices
-                owners.put(partition, advertisedUrl);
-            } else {
-                owners.put(partition, table.ownerOf(partition).filter(url -> !url.equals(advertisedUrl)).orElse(null));
-            }
-        }
-        return owners;
-    }
-
     private Map<String, Object> readinessDetails() {
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("consumer", consumer == null ? "CREATED" : consumer.state().name());
+        details.put("mode", mode.wireName());
+        if (readers == null) {
+            details.put("consumer", "CREATED");
+        } else {
+            details.putAll(readers.details());
+        }
         details.put("kafka", linkWatch == null || linkWatch.reachable() ? "reachable" : "unreachable");
         details.put("partitions", consumer == null ? Set.of() : new TreeSet<>(consumer.ownedPartitions()));
         details.put("eventsConsumed", eventsConsumed.get());
         details.put("eventsDelivered", eventsDelivered.get());
-        details.put("recordsRejected", recordsRejected.get());
+        details.put("recordsRejected", duties == null ? 0 : duties.recordsRejected());
         return details;
     }
 
     /**
-     * Stops in the order that loses least: turn not-ready and refuse new sessions; let the consumer
-     * commit and leave the group so its partitions move to the other nodes; give sessions their
-     * {@code moved} frames once the new owners are known; then close the rest with 1001. Bounded by the
-     * configured shutdown timeout.
+     * Stops in the order that loses least: turn not-ready and refuse new sessions; let the group member
+     * commit and leave the group so its partitions move to the other nodes; in owner mode give sessions their
+     * {@code moved} frames once the new owners are known; then close the rest with 1001 (clients reconnect to
+     * another node and resume). Bounded by the configured shutdown timeout.
      */
     @Override
     public void close() {
@@ -362,14 +348,13 @@ public final class RelayNode implements AutoCloseable {
         server.stopAccepting();
         linkWatch.close();
         linkProbe.close();
-        consumer.close(config.shutdownTimeout());
+        readers.close(config.shutdownTimeout());
         tracing.close(); // exports the spans still buffered
-        if (routes != null) {
-            if (server.sessionCount() > 0 && otherNodesExist()) {
-                awaitNewOwners(deadline);
-            }
-            routes.close();
+        if (mode == NodeMode.OWNER && server.sessionCount() > 0 && nodeRoutes.otherOwnersExist()
+                && nodeRoutes.awaitNewOwners(deadline)) {
+            server.routesChanged();
         }
+        routes.close();
         server.stop();
         feedback.close(); // after the sessions left: its presence tombstone says none are here
         tokenVerifier.close();
@@ -382,31 +367,6 @@ public final class RelayNode implements AutoCloseable {
 
     private NodePresence localPresence(long atMs) {
         return server.presence(atMs, config.feedback().presenceMaxContacts());
-    }
-
-    private boolean otherNodesExist() {
-        return routes.current().owners().values().stream().anyMatch(url -> !url.equals(advertisedUrl));
-    }
-
-    /** Waits (bounded) until the group shows another owner for every partition, so sessions can be moved. */
-    private void awaitNewOwners(long deadline) {
-        routes.refreshSoon();
-        while (System.nanoTime() < deadline - Duration.ofSeconds(1).toNanos()) {
-            RouteTable table = routes.current();
-            boolean allMoved = true;
-            for (int partition = 0, count = partitionCount(); partition < count; partition++) {
-                String owner = table.ownerOf(partition).orElse(null);
-                if (owner == null || owner.equals(advertisedUrl)) {
-                    allMoved = false;
-                    break;
-                }
-            }
-            if (allMoved) {
-                server.routesChanged();
-                return;
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // the tracker refreshes in the background
-        }
     }
 
     private final class Relay implements RecordHandler {
@@ -430,44 +390,43 @@ public final class RelayNode implements AutoCloseable {
         private int relay(RelayEvent event) {
             eventsConsumed.incrementAndGet();
             metrics.consumed();
-            if (feedback.expired(event)) {
-                feedback.onceForCluster(event, 0); // the expired receipt; the event reaches nobody
-                return 0;
+            boolean expired = feedback.expired(event);
+            int recipients = 0;
+            if (!expired) { // past its expirytime it reaches nobody; GroupDuties makes its one expired receipt
+                recipients = server.deliver(event);
+                feedback.delivered(event, recipients);
             }
-            int recipients = server.deliver(event);
-            feedback.delivered(event, recipients);
-            // today the partition's owner is its only reader: the once-per-event decisions are made here
-            feedback.onceForCluster(event, recipients);
-            if (recipients == 0) {
+            if (recipients == 0 && !expired) {
                 metrics.unrouted();
             }
             eventsDelivered.addAndGet(recipients);
             recentEvents.add(event);
+            if (mode == NodeMode.OWNER) {
+                duties.onEvent(event); // owner mode's one consumer is the group member too
+            }
             return recipients;
+        }
+
+        /** Skipped here; dead-lettered once for the cluster by the group member that owns the record. */
+        @Override
+        public void onPosition(int partition, long nextOffset) {
+            server.deliveryPosition(partition, nextOffset); // socket.io recovery offsets are built from these
         }
 
         @Override
         public void onRejected(DecodeResult.Rejected rejected) {
-            RelayTracing.withProducerTrace(rejected.record().headers(), () -> reject(rejected));
-        }
-
-        private void reject(DecodeResult.Rejected rejected) {
-            recordsRejected.incrementAndGet();
-            metrics.rejected(rejected.reason());
-            rejectedLog.warn("Skipped record {}: {} ({}){}", rejected.record().where(), rejected.reason(),
-                    rejected.detail(), deadLetters == null ? "" : "; copied to " + deadLetters.topic());
-            if (deadLetters != null) {
-                deadLetters.send(rejected);
+            if (mode == NodeMode.OWNER) {
+                duties.onRejected(rejected);
             }
         }
     }
 
-    /** Keeps sessions in step with the partitions the group gives and takes, and the routes fresh. */
+    /** Keeps sessions in step with the partitions the delivery consumer gets and loses, and the routes fresh. */
     private final class Ownership implements PartitionListener {
         @Override
         public void onAssigned(Set<Integer> added, Set<Integer> nowOwned) {
             server.partitionsAssigned(added);
-            if (routes != null) {
+            if (routes != null) { // null while the node is still being built
                 routes.refreshSoon();
             }
         }
@@ -487,6 +446,19 @@ public final class RelayNode implements AutoCloseable {
             if (routes != null) {
                 routes.refreshSoon();
             }
+        }
+    }
+
+    /** Anywhere mode's group member: its share changes routes (peers), never what sessions get. */
+    private final class GroupShare implements PartitionListener {
+        @Override
+        public void onAssigned(Set<Integer> added, Set<Integer> nowOwned) {
+            routes.refreshSoon();
+        }
+
+        @Override
+        public void onRevoked(Set<Integer> removed, Set<Integer> nowOwned) {
+            routes.refreshSoon();
         }
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.notifyrelay.websocket.HttpEndpoint;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -13,7 +12,7 @@ import java.util.Map;
  */
 final class RoutesEndpoint {
 
-    /** The owner in broadcast mode: every node serves every partition. */
+    /** The owner in anywhere mode: every node serves every partition. */
     static final String ANY = "any";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,7 +30,7 @@ final class RoutesEndpoint {
         body.put("topic", node.topic().name());
         body.put("partitionCount", node.partitionCount());
         body.put("partitioner", node.partitioner().name());
-        body.put("mode", node.mode().name().toLowerCase(Locale.ROOT));
+        body.put("mode", node.mode().wireName());
         body.put("node", node.webSocketUrl());
         String contactId = query.get("contactId");
         if (contactId != null) {

@@ -73,7 +73,7 @@ class ConfigLoaderTest {
         assertNull(config.kafka().groupInstanceId());
         assertEquals(262_144, config.kafka().maxRecordBytes());
         assertEquals(Map.of(), config.kafka().properties());
-        assertEquals("group", config.kafka().mode());
+        assertEquals("anywhere", config.kafka().mode());
         assertEquals("murmur2", config.kafka().partitioner());
         assertEquals("0.0.0.0", config.http().host());
         assertEquals(8080, config.http().port());
@@ -102,7 +102,7 @@ class ConfigLoaderTest {
                 "RELAY_GROUP_ID", "relay-eu",
                 "RELAY_GROUP_PROTOCOL", "consumer",
                 "RELAY_GROUP_INSTANCE_ID", "relay-eu-1",
-                "RELAY_MODE", "broadcast",
+                "RELAY_MODE", "owner",
                 "RELAY_PARTITIONER", "consistent_random",
                 "RELAY_NODE_ID", "node-7",
                 "RELAY_HTTP_HOST", "127.0.0.1",
@@ -122,7 +122,7 @@ class ConfigLoaderTest {
         assertEquals("relay-eu", config.kafka().groupId());
         assertEquals("consumer", config.kafka().groupProtocol());
         assertEquals("relay-eu-1", config.kafka().groupInstanceId());
-        assertEquals("broadcast", config.kafka().mode());
+        assertEquals("owner", config.kafka().mode());
         assertEquals("consistent_random", config.kafka().partitioner());
         assertEquals("node-7", config.nodeId());
         assertEquals("127.0.0.1", config.http().host());
@@ -341,7 +341,14 @@ class ConfigLoaderTest {
 
         @Test
         void unknownMode() {
-            problem(env("RELAY_MODE", "cluster"), "RELAY_MODE");
+            problem(env("RELAY_MODE", "cluster"), "RELAY_MODE must be 'anywhere'");
+        }
+
+        /** The names the modes had before serve-anywhere still start a node, as the mode they became. */
+        @ParameterizedTest
+        @CsvSource({"anywhere,anywhere", "broadcast,anywhere", "OWNER,owner", "group,owner", " Group ,owner"})
+        void modeNamesOldAndNew(String given, String expected) {
+            assertEquals(expected, load(env("RELAY_MODE", given)).kafka().mode());
         }
 
         @ParameterizedTest

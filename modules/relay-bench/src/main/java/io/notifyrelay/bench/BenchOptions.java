@@ -11,7 +11,8 @@ import java.util.Set;
 /** What one bench run does: a profile's defaults, then the flags. */
 final class BenchOptions {
 
-    static final List<String> ALL_PHASES = List.of("ramp", "latency", "burst", "resume", "raw", "memory", "protocols");
+    static final List<String> ALL_PHASES = List.of("ramp", "latency", "burst", "resume", "floor", "readcost", "raw",
+            "memory", "protocols");
 
     String profile = "quick";
     int sessions = 10_000;
@@ -28,6 +29,10 @@ final class BenchOptions {
     double warmupRate = 3_000;
     double fixedRate = 0; // > 0: skip the ramp, measure latency at this rate
     double latencySeconds = 12;
+    /** Latency runs per figure, for the spread of p99 and p99.9. */
+    int repeats = 5;
+    /** true: pin with taskset; false: do not; null: pin when there are 2 or more cores. */
+    Boolean pin;
     long burstEvents = 200_000;
     long rawMaxRecords = 500_000;
     int resumeEvents = 10_000;
@@ -47,7 +52,14 @@ final class BenchOptions {
     int lingerMs = 0;
     int maxConnectInFlight = 500;
     double waitQuietSeconds = 0;
-    Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "raw", "memory"));
+    /** Serve-anywhere read cost: events/s produced to a node with no session, for this long. */
+    double readCostRate = 10_000;
+    double readCostSeconds = 10;
+    /** RELAY_MODE of each read-cost node, in order; "default" leaves the node's default. */
+    /** Owner mode first (one read: the group's), then the default (anywhere): its extra read is the difference. */
+    List<String> readCostModes = List.of("owner", "anywhere");
+    Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "floor", "readcost", "raw",
+            "memory"));
     Path out;
     Path workDir;
     Path repoRoot;
@@ -81,9 +93,15 @@ final class BenchOptions {
                 case "--ramp-start" -> o.rampStart = Double.parseDouble(list.get(++i));
                 case "--ramp-step-seconds" -> o.rampStepSeconds = Double.parseDouble(list.get(++i));
                 case "--latency-seconds" -> o.latencySeconds = Double.parseDouble(list.get(++i));
+                case "--repeats" -> o.repeats = Math.max(1, Integer.parseInt(list.get(++i)));
+                case "--pin" -> o.pin = true;
+                case "--no-pin" -> o.pin = false;
                 case "--warmup-seconds" -> o.warmupSeconds = Double.parseDouble(list.get(++i));
                 case "--warmup-rate" -> o.warmupRate = Double.parseDouble(list.get(++i));
                 case "--burst" -> o.burstEvents = Long.parseLong(list.get(++i));
+                case "--read-cost-rate" -> o.readCostRate = Double.parseDouble(list.get(++i));
+                case "--read-cost-seconds" -> o.readCostSeconds = Double.parseDouble(list.get(++i));
+                case "--read-cost-modes" -> o.readCostModes = List.of(list.get(++i).split(","));
                 case "--resume-events" -> o.resumeEvents = Integer.parseInt(list.get(++i));
                 case "--memory-sessions" -> o.memorySessions = ints(list.get(++i));
                 case "--group-protocol" -> o.groupProtocol = list.get(++i).toLowerCase(Locale.ROOT);
@@ -151,11 +169,15 @@ final class BenchOptions {
         warmupSeconds = 1;
         warmupRate = 500;
         latencySeconds = 2;
+        repeats = 1;
         burstEvents = 5_000;
         rawMaxRecords = 50_000;
         resumeEvents = 500;
         resumeContacts = 4;
         memorySessions = List.of(100, 300);
+        readCostRate = 1_000;
+        readCostSeconds = 2;
+        readCostModes = List.of("default");
         protocolSeconds = 2;
         relayHeap = "256m";
     }
@@ -172,6 +194,7 @@ final class BenchOptions {
         burstEvents = 1_000_000;
         rawMaxRecords = 1_000_000;
         protocolSeconds = 20;
+        readCostSeconds = 30;
         phases.add("protocols");
     }
 
@@ -195,9 +218,10 @@ final class BenchOptions {
     static String usage() {
         return """
                 usage: scripts/bench [--smoke|--quick|--full] [options]
-                  --smoke                 tiny run (~40 s), what ./scripts/test runs
-                  --quick                 default: 10k sessions, short ramp, about 2 minutes
-                  --full                  longer steps, refined ramp, 60 s latency run, 1M-event burst, both group protocols
+                  --smoke                 tiny run (~2 min on a busy box), what ./scripts/test runs
+                  --quick                 default: 10k sessions, short ramp, relay then floor (~5 minutes)
+                  --full                  longer steps, refined ramp, 60 s latency runs, 1M-event bursts, both
+                                          group protocols (~20 minutes)
                   --sessions N            WebSocket sessions for the throughput/latency phases (10000)
                   --lobs N                LOBs the sessions are spread over (10)
                   --contacts-per-session N  contacts each session subscribes to (1); each event goes to one session
@@ -205,8 +229,15 @@ final class BenchOptions {
                   --partitions N          partitions of the bench topic (12)
                   --rate R                skip the ramp and measure latency at R events/s
                   --latency-seconds S     length of the latency run (quick 12, full 60)
+                  --repeats N             latency runs per figure, for the spread of p99 / p99.9 (5; smoke 1)
+                  --pin / --no-pin        pin the server under test to CPU 0 and the broker and load generator to
+                                          the others with taskset (default: pin when there are >= 2 cores)
                   --warmup-seconds S      unmeasured warm-up before the ramp (--warmup-rate R)
                   --burst N               events of the unthrottled burst
+                  --read-cost-rate R      serve-anywhere read cost: events/s to a node with no session (10000)
+                  --read-cost-seconds S   ... for S seconds after as long a warm-up (quick 10, full 30)
+                  --read-cost-modes a,b   one node per RELAY_MODE value, last = headline (owner,anywhere;
+                                          smoke: the node's default mode only)
                   --memory-sessions a,b   idle-session counts for the memory phase (10000,50000)
                   --group-protocol P      classic (default) or consumer
                   --compare-protocols     also run the latency measurement with the other group protocol
@@ -220,7 +251,9 @@ final class BenchOptions {
                                           off (default): the relay as shipped, records without trace
                   --timeline              after the latency run, print each 100 ms (by send time) whose worst
                                           latency was over 10 ms, with the wall-clock time (to match GC logs)
-                  --phases a,b,...        subset of ramp,latency,burst,resume,raw,memory,protocols
+                  --phases a,b,...        subset of ramp,latency,burst,resume,floor,readcost,raw,memory,protocols
+                                          (floor: the same latency runs and burst on FloorForwarder, the thinnest
+                                          Kafka-to-Undertow forwarder, for the relay/floor ratios)
                   --relay-classpath CP    run another build of the relay (e.g. a prototype's relay-app target)
                   --relay-main CLASS      e.g. io.notifyrelay.bench.UndertowFloor: bare Undertow, for the memory floor
                   --out FILE              JSON results (modules/relay-bench/target/bench-results.json)

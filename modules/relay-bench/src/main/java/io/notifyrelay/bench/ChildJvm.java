@@ -26,7 +26,6 @@ final class ChildJvm implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)([KMG])");
-    static final long CLOCK_TICKS = clockTicks();
 
     final String name;
     final Process process;
@@ -73,7 +72,16 @@ final class ChildJvm implements AutoCloseable {
     /** Starts {@code java jvmOptions -cp classpath mainClass args} with {@code env} added to a clean environment. */
     static ChildJvm start(String name, List<String> jvmOptions, String classpath, String mainClass, List<String> args,
                           Map<String, String> env, Path log) {
+        return start(name, jvmOptions, classpath, mainClass, args, env, log, null);
+    }
+
+    /** As above, on the CPUs of {@code cpuList} ({@code taskset -c}; taskset execs java, so the pid is the JVM's). */
+    static ChildJvm start(String name, List<String> jvmOptions, String classpath, String mainClass, List<String> args,
+                          Map<String, String> env, Path log, String cpuList) {
         List<String> command = new ArrayList<>();
+        if (cpuList != null) {
+            command.addAll(List.of("taskset", "-c", cpuList));
+        }
         command.add(javaBin());
         command.addAll(jvmOptions);
         command.add("-cp");
@@ -99,40 +107,16 @@ final class ChildJvm implements AutoCloseable {
 
     /** User + system CPU seconds of the whole process so far. */
     double cpuSeconds() {
-        return cpuSecondsOf(pid());
-    }
-
-    static double cpuSecondsOf(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // fields 14 and 15 of stat (utime, stime) are 12 and 13 after the command name
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
+        return ProcFs.cpuSecondsOf(pid());
     }
 
     /** Resident set size in KiB. */
     long rssKb() {
-        return statusKb(pid(), "VmRSS:");
-    }
-
-    static long statusKb(long pid, String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith(field)) {
-                    return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+        return ProcFs.statusKb(pid(), "VmRSS:");
     }
 
     int threads() {
-        return (int) statusKb(pid(), "Threads:");
+        return (int) ProcFs.statusKb(pid(), "Threads:");
     }
 
     /** Runs {@code jcmd <pid> args...} and returns its output. */
@@ -274,20 +258,6 @@ final class ChildJvm implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
-        }
-    }
-
-    private static long clockTicks() {
-        try {
-            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
-            p.waitFor(5, TimeUnit.SECONDS);
-            return Long.parseLong(out);
-        } catch (IOException | RuntimeException e) {
-            return 100;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 100;
         }
     }
 }

@@ -54,7 +54,7 @@ final class RawConsumer {
             long bytes = 0;
             ConsumerRecords<byte[], byte[]> first = consumer.poll(Duration.ofSeconds(5));
             count += first.count();
-            double cpu0 = ChildJvm.cpuSecondsOf(ProcessHandle.current().pid());
+            double cpu0 = ProcFs.selfCpuSeconds();
             long start = System.nanoTime();
             long counted = 0;
             long deadline = start + Duration.ofMinutes(3).toNanos();
@@ -70,7 +70,7 @@ final class RawConsumer {
                 counted += records.count();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            double cpu = ChildJvm.cpuSecondsOf(ProcessHandle.current().pid()) - cpu0;
+            double cpu = ProcFs.selfCpuSeconds() - cpu0;
             if (bytes < 0) {
                 throw new IllegalStateException();
             }

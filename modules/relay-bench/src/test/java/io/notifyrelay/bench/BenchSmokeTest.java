@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the bench's smoke profile end to end (broker and relay as processes, 200 real WebSocket sessions), so the
+ * Runs the bench's smoke profile end to end (broker, relay and floor as processes, 200 real WebSocket sessions), so the
  * bench cannot rot: every figure of the table and the JSON must be there with a sane value. Not a performance test:
  * the values are only checked for plausibility.
  */
@@ -26,7 +26,7 @@ class BenchSmokeTest {
     Path dir;
 
     @Test
-    @Timeout(180)
+    @Timeout(360) // 5 JVMs (broker, relay, floor, read-cost node, memory node): 2 min on a busy 2-core box, 3 at load 30
     void smokeProfileMeasuresEveryFigure() throws Exception {
         Path json = dir.resolve("bench-results.json");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
@@ -54,6 +54,9 @@ class BenchSmokeTest {
                 "ordered, plausible percentiles: " + ms);
         assertTrue(latency.path("relayCpuSeconds").asDouble() > 0, "relay CPU measured");
         assertTrue(latency.path("deliveredPerRelayCpuSecond").asDouble() > 0, "msgs per CPU-s");
+        assertEquals(1, relay.path("latencyRuns").size(), "--smoke repeats the latency run once");
+        assertEquals(1, relay.path("latencySpread").path("runs").asInt());
+        assertEquals(ms.path("p99").asDouble(), relay.path("latencySpread").path("p99Median").asDouble());
         JsonNode burst = relay.path("burst");
         assertEquals(burst.path("events").asLong(), burst.path("delivered").asLong(), "every burst event delivered");
         assertTrue(burst.path("deliveredPerSecond").asDouble() > 0);
@@ -64,6 +67,19 @@ class BenchSmokeTest {
         // the figure must be there; whether the relay resumes correctly is ResumeIT's business
         assertTrue(resume.path("catchUpMs").isNumber() || !resume.path("status").asText().isEmpty(),
                 "resume either measured or explained: " + resume);
+
+        JsonNode floor = r.path("floor");
+        assertEquals(200, floor.path("sessions").asInt(), "the floor gets as many sessions as the relay");
+        assertEquals(latency.path("offeredPerSecond").asDouble(), floor.path("latency").path("offeredPerSecond").asDouble(),
+                "the floor runs at the relay's latency rate");
+        assertTrue(floor.path("latency").path("delivered").asLong() > 0, "floor latency run delivered events");
+        assertEquals(floor.path("burst").path("events").asLong(), floor.path("burst").path("delivered").asLong(),
+                "every floor burst event delivered");
+        JsonNode readCost = r.path("readCost").path("modes").path("default");
+        assertTrue(readCost.path("producedPerSecond").asDouble() > 0 && readCost.path("cores").isNumber()
+                && readCost.path("cpuMicrosPerEvent").isNumber(), "read cost measured: " + readCost);
+        assertEquals(6, readCost.path("partitionsRead").asInt(), "the lone node reads the whole topic: " + readCost);
+        assertTrue(r.path("machine").path("cpuLayout").asText().length() > 3, "CPU layout recorded");
 
         JsonNode raw = r.path("raw");
         assertTrue(raw.path("plain").path("recordsPerSecond").asDouble() > 0, "raw consumer rate");
@@ -82,11 +98,15 @@ class BenchSmokeTest {
         JsonNode summary = r.path("summary");
         for (String field : new String[]{"rawRecordsPerSecond", "relayMaxSustainedPerSecond",
                 "relayBurstDeliveredPerSecond", "ratioRelayToRaw", "latencyMs", "deliveredPerRelayCpuSecondAtMax",
-                "heapBytesPerIdleSessionWorst", "maxSessionsHeld"}) {
+                "heapBytesPerIdleSessionWorst", "maxSessionsHeld", "ratioRelayToFloorMsgPerCpuSecondAtMax",
+                "ratioRelayToFloorMsgPerCpuSecondAtLatencyRate", "ratioRelayToFloorP99", "latencySpread",
+                "idleCoresPer10kSessions", "floorIdleCoresPer10kSessions", "readCostCores"}) {
             assertNotNull(summary.get(field), "summary." + field);
         }
         for (String label : new String[]{"raw KafkaConsumer", "relay max sustained", "ratio relay/raw", "latency at",
-                "delivered msg per relay CPU-s", "idle session @", "concurrent sessions", "resume: catch up"}) {
+                "msg per CPU-s at max (burst): relay / floor", "ratio relay/floor, msg per CPU-s at max",
+                "ratio relay/floor, p99", "floor at the same rate", "runs within", "idle cores per 10,000 sessions",
+                "serve-anywhere read cost", "idle session @", "concurrent sessions", "resume: catch up"}) {
             assertTrue(table.contains(label), "table row '" + label + "'");
         }
     }

@@ -228,17 +228,23 @@ final class ChaosCluster implements AutoCloseable {
         return new ArrayList<>(relays.values());
     }
 
-    /** Until every running node is ready, the partitions are spread over them and every node's routes agree. */
+    /**
+     * Until every running node is ready, the group's partitions are spread over them and every node's routes
+     * agree: in owner mode each partition's owner; in anywhere mode (the default) "any" everywhere.
+     */
     void awaitStableRoutes(int partitions) {
         await("partitions spread and routes agree").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
                 .ignoreExceptions().until(() -> {
                     Map<Integer, String> actual = new HashMap<>();
+                    boolean anywhere = false;
                     for (Relay relay : relays.values()) {
                         HttpResponse<String> ready = get(relay, "/health/ready");
                         if (ready.statusCode() != 200) {
                             return false;
                         }
-                        for (JsonNode partition : JSON.readTree(ready.body()).path("partitions")) {
+                        JsonNode health = JSON.readTree(ready.body());
+                        anywhere = "anywhere".equals(health.path("mode").asText());
+                        for (JsonNode partition : health.path(anywhere ? "groupPartitions" : "partitions")) {
                             if (actual.put(partition.asInt(), relay.webSocketUrl()) != null) {
                                 return false;
                             }
@@ -251,7 +257,9 @@ final class ChaosCluster implements AutoCloseable {
                         Map<Integer, String> routes = new HashMap<>();
                         JSON.readTree(get(relay, "/v1/routes").body()).path("partitions").forEach(entry ->
                                 routes.put(entry.path("partition").asInt(), entry.path("owner").asText(null)));
-                        if (!actual.equals(routes)) {
+                        boolean agree = anywhere ? routes.size() == partitions
+                                && routes.values().stream().allMatch("any"::equals) : actual.equals(routes);
+                        if (!agree) {
                             return false;
                         }
                     }

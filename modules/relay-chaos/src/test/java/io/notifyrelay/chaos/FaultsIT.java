@@ -41,14 +41,14 @@ class FaultsIT {
     private static final int RATE = 100;
     private static final Duration PRODUCE_FOR = Duration.ofSeconds(30);
     /**
-     * The issue's target is 15 s for a client of a killed or cut-off node to be served again. After a kill -9 the
-     * survivor owns the partitions ~6 s later (the shipped session timeout); after a cut, the node gives up on
-     * Kafka after 6 s (RELAY_KAFKA_UNREACHABLE_AFTER). Then the Java client finds the serving node after a
-     * jittered routes backoff, a random wait that can cross 15 s with no regression: measured 9.3-14.6 s (kill)
-     * and 8.3-15.2 s (cut) over the runs so far. The test allows 20 s so that it fails on a real regression (47.6 s
-     * and 20.6 s before) and not on the jitter; the figure it prints is what the README reports.
+     * The issue's target: no client without events for more than 15 s after a kill -9 or a cut, with defaults.
+     * In the default mode (anywhere) the other node already reads every partition: after a kill its clients
+     * reconnect there (0.5-3.1 s measured); after a cut the node gives up on Kafka after 6 s
+     * (RELAY_KAFKA_UNREACHABLE_AFTER) and closes its sessions 4503 (6.8-11.6 s measured, machine at load 12-20). In owner mode the kill took
+     * 9.3-14.6 s (the session timeout, then the Java client's jittered routes backoff), hence the 20 s this bound
+     * was before serve-anywhere.
      */
-    private static final Duration RECOVERY_BOUND = Duration.ofSeconds(20);
+    private static final Duration RECOVERY_BOUND = Duration.ofSeconds(15);
     private static final String LOB = "lob-faults";
 
     private static ChaosSettings settings;
@@ -103,21 +103,21 @@ class FaultsIT {
     }
 
     @Test
-    void partitionsAddedInGroupModeLoseNothing() throws Exception {
-        ChaosReport report = run("group-grow", Map.of(), 2, at -> {
+    void partitionsAddedLoseNothing() throws Exception {
+        ChaosReport report = run("grow", Map.of(), 2, at -> {
             cluster.addPartitions(PARTITIONS + 3);
             note("topic grown to " + (PARTITIONS + 3) + " partitions");
         });
-        assertClean(report, "partitions added (group mode)", Duration.ofSeconds(30));
+        assertClean(report, "partitions added (anywhere mode, the default)", Duration.ofSeconds(30));
     }
 
     @Test
-    void partitionsAddedInBroadcastModeLoseNothing() throws Exception {
-        ChaosReport report = run("broadcast-grow", Map.of("RELAY_MODE", "broadcast"), 2, at -> {
+    void partitionsAddedInOwnerModeLoseNothing() throws Exception {
+        ChaosReport report = run("owner-grow", Map.of("RELAY_MODE", "owner"), 2, at -> {
             cluster.addPartitions(PARTITIONS + 3);
             note("topic grown to " + (PARTITIONS + 3) + " partitions");
         });
-        assertClean(report, "partitions added (broadcast mode)", Duration.ofSeconds(30));
+        assertClean(report, "partitions added (owner mode)", Duration.ofSeconds(30));
     }
 
     @Test
@@ -176,9 +176,7 @@ class FaultsIT {
             relays.add(cluster.startRelay(name + "-" + i, 0, envOf.apply(i)));
         }
         relays.forEach(cluster::awaitReady);
-        if (!"broadcast".equals(env.get("RELAY_MODE"))) {
-            cluster.awaitStableRoutes(PARTITIONS);
-        }
+        cluster.awaitStableRoutes(PARTITIONS);
         note(nodes + " nodes ready");
         Random random = new Random(settings.seed());
         List<String> contacts = new ArrayList<>();

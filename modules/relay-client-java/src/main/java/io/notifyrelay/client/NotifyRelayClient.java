@@ -277,6 +277,7 @@ public final class NotifyRelayClient implements AutoCloseable {
                     continue;
                 }
                 String url = assignment.remove(contact);
+                nodes.values().forEach(n -> n.handingOver.remove(contact));
                 Node node = url == null ? null : nodes.get(url);
                 if (node != null) {
                     node.toSubscribe.remove(contact);
@@ -636,7 +637,8 @@ public final class NotifyRelayClient implements AutoCloseable {
         }
         Set<String> used = new java.util.HashSet<>(assignment.values());
         for (Node node : List.copyOf(nodes.values())) {
-            if (!used.contains(node.url) && node.served.isEmpty() && node.subscribesInFlight == 0) {
+            if (!used.contains(node.url) && node.served.isEmpty() && node.handingOver.isEmpty()
+                    && node.subscribesInFlight == 0) {
                 closeNode(node, "no contacts left");
             }
         }
@@ -1060,6 +1062,7 @@ public final class NotifyRelayClient implements AutoCloseable {
             if (doubtful) {
                 pauseSubscribes(node);
             }
+            finishHandOvers(node);
             for (String contact : pending.contacts()) {
                 if (!servedHere.contains(contact) && node.url.equals(assignment.get(contact))) {
                     assignment.remove(contact); // not served here and no moved said where: ask the routes
@@ -1251,6 +1254,30 @@ public final class NotifyRelayClient implements AutoCloseable {
         return b.offset() < a.offset() ? b : a;
     }
 
+    /** {@code target} serves these contacts now: the nodes that moved them there let them go. */
+    private void finishHandOvers(Node target) {
+        for (Node old : List.copyOf(nodes.values())) {
+            if (old == target || old.handingOver.isEmpty()) {
+                continue;
+            }
+            List<String> done = new ArrayList<>();
+            old.handingOver.entrySet().removeIf(entry -> {
+                boolean served = entry.getValue().equals(target.url) && target.served.contains(entry.getKey());
+                if (served) {
+                    done.add(entry.getKey());
+                }
+                return served;
+            });
+            if (!done.isEmpty() && old.phase == Phase.OPEN) {
+                ObjectNode frame = JSON.createObjectNode().put("type", "unsubscribe");
+                ArrayNode array = frame.putArray("contacts");
+                done.forEach(array::add);
+                send(old, frame.toString());
+            }
+        }
+        dropIdleContactNodes();
+    }
+
     private void onMoved(Node node, JsonNode frame) {
         Set<Integer> partitions = ints(frame.path("partitions"));
         Set<String> movedContacts = strings(frame.path("contacts"));
@@ -1260,6 +1287,11 @@ public final class NotifyRelayClient implements AutoCloseable {
         }
         node.announced.removeAll(partitions);
         node.held.keySet().removeAll(partitions);
+        if (!lobWide && url != null && !url.equals(node.url)) {
+            // the node keeps serving them (e.g. what producers with old metadata still write to the old
+            // partition): stay subscribed here until the new node has answered subscribed
+            movedContacts.stream().filter(node.served::contains).forEach(c -> node.handingOver.put(c, url));
+        }
         node.served.removeAll(movedContacts);
         if (node.subscribesInFlight > 0) {
             node.movedWhileSubscribing.addAll(partitions);
@@ -1704,6 +1736,8 @@ public final class NotifyRelayClient implements AutoCloseable {
         final Set<Integer> announced = new TreeSet<>();
         /** Contacts this connection confirmed it serves. */
         final Set<String> served = new LinkedHashSet<>();
+        /** Contacts this node said moved for, kept here until the new node serves them: contact to new URL. */
+        final Map<String, String> handingOver = new LinkedHashMap<>();
         /** Contacts to subscribe here once the session is open. */
         final Set<String> toSubscribe = new LinkedHashSet<>();
         /** Partitions this connection delivered events of without announcing them. */

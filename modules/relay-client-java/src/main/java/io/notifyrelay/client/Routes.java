@@ -44,7 +44,8 @@ record Routes(String topic, int partitionCount, String partitioner, String mode,
     }
 
     boolean broadcast() {
-        return "broadcast".equals(mode) || owners.values().stream().anyMatch(ANY::equals);
+        // "anywhere" is the relay's default mode, "broadcast" its old name: any node serves everything
+        return "anywhere".equals(mode) || "broadcast".equals(mode) || owners.values().stream().anyMatch(ANY::equals);
     }
 
     /** The distinct owners, in partition order; neither unknown owners nor {@value #ANY}. */

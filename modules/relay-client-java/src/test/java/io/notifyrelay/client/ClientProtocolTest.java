@@ -148,6 +148,31 @@ class ClientProtocolTest {
         assertEquals(List.of("e1", "e2"), eventIds());
     }
 
+    /** Owner mode: the old node keeps serving a moved contact until the new one does; the client listens to both. */
+    @Test
+    void aMovedContactStaysAtItsOldNodeUntilTheNewOneServesIt() {
+        FakeRelay.Cluster cluster = new FakeRelay.Cluster(2);
+        FakeRelay a = relay(cluster);
+        FakeRelay b = relay(cluster);
+        cluster.own(a, 0, 1);
+        String x = contactOn(0, 2);
+        NotifyRelayClient client = started(client(a.url()).contacts(List.of(x)));
+        awaitLive(client);
+        b.refuseSubscribes = Integer.MAX_VALUE; // answers with an error: it does not serve x yet
+        cluster.own(b, 0);
+        a.session(0).send(FakeRelay.movedFrame(Set.of(x), Set.of(0), b.url()));
+        await().atMost(WAIT).ignoreExceptions().until(() -> !b.session(0).framesOfType("subscribe").isEmpty());
+        a.session(0).event("from-a", 0, 5, "lob", x);
+        await("the old node's event, while the new one does not serve the contact").atMost(WAIT)
+                .until(() -> eventIds().contains("from-a"));
+        assertTrue(client.nodeStates().containsKey(a.url()), "the old node's session stays meanwhile");
+        b.refuseSubscribes = 0; // the client's next try is answered
+        await("the old node let go once the new one serves the contact").atMost(WAIT)
+                .until(() -> !client.nodeStates().containsKey(a.url()));
+        b.session(0).event("from-b", 0, 6, "lob", x);
+        await().atMost(WAIT).until(() -> eventIds().contains("from-b"));
+    }
+
     @Test
     void aMovedContactResumesFromWhereItsOwnSessionGot() {
         FakeRelay.Cluster cluster = new FakeRelay.Cluster(2);

@@ -40,6 +40,19 @@ class RoutesTest {
         assertTrue(routes.ownerUrls().isEmpty());
     }
 
+    /** The relay's default mode, by its name alone: one session wherever the owners say (none yet here). */
+    @Test
+    void anywhereModeIsServedByAnyNode() throws Exception {
+        Routes routes = Routes.parse(JSON.readTree("""
+                {"partitionCount":2,"partitioner":"murmur2","mode":"anywhere","node":"ws://a:1/v1/ws",
+                 "partitions":[{"partition":0,"owner":null},{"partition":1,"owner":null}]}"""));
+        assertTrue(routes.broadcast());
+        Routes owner = Routes.parse(JSON.readTree("""
+                {"partitionCount":1,"partitioner":"murmur2","mode":"owner","node":"ws://a:1/v1/ws",
+                 "partitions":[{"partition":0,"owner":"ws://a:1/v1/ws"}]}"""));
+        assertFalse(owner.broadcast());
+    }
+
     @Test
     void refusesWhatIsNotARoutesDocument() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> Routes.parse(JSON.readTree("{\"error\":\"x\"}")));

@@ -88,9 +88,9 @@ class KubernetesManifestsTest {
 
     @Test
     void baseServesAnyClientThroughTheServiceAndTheOverlayRoutesToOwners() {
-        assertEquals("broadcast", load(KubernetesManifests.baseEnv()).kafka().mode());
+        assertEquals("anywhere", load(KubernetesManifests.baseEnv()).kafka().mode());
         RelayConfig owners = load(KubernetesManifests.ownerRoutingEnv());
-        assertEquals("group", owners.kafka().mode());
+        assertEquals("owner", owners.kafka().mode());
         assertEquals("ws://" + KubernetesManifests.POD_IP + ":" + httpContainerPort() + "/v1/ws", owners.http().advertisedUrl());
         assertEquals(null, owners.kafka().groupInstanceId(), "no static membership under an autoscaler");
     }

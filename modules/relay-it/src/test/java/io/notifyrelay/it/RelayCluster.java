@@ -14,7 +14,10 @@ import java.util.function.Consumer;
 
 import static org.awaitility.Awaitility.await;
 
-/** Several relay nodes of one deployment (same topic, same group), each on its own port. */
+/**
+ * Several relay nodes of one deployment (same topic, same group), each on its own port, in owner mode (the
+ * partitions shared, sessions moved to their owner) unless the customizer removes or changes RELAY_MODE.
+ */
 final class RelayCluster implements AutoCloseable {
 
     private final KafkaBackend kafka;
@@ -32,6 +35,7 @@ final class RelayCluster implements AutoCloseable {
 
     RelayNode startNode() {
         Map<String, String> env = TestRelays.env(kafka, topic, group);
+        env.put("RELAY_MODE", "owner");
         customizer.accept(env);
         RelayNode node = TestRelays.startReady(env);
         nodes.add(node);

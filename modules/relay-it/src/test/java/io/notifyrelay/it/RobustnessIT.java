@@ -8,6 +8,7 @@ import io.notifyrelay.testkit.KafkaBackend;
 import io.notifyrelay.testkit.RealKafka;
 import io.notifyrelay.testkit.TestTokens;
 import io.notifyrelay.testkit.WsTestClient;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -160,6 +161,7 @@ class RobustnessIT {
                 + "\",\"state\":\"accepted-invitation\",\"message\":\"" + "y".repeat(1500) + "\"}}";
         List<String> sent = new ArrayList<>();
         List<JsonNode> seen;
+        String slowSessionId;
         double tooSlowBefore = tooSlowCloses();
         // what a client sends back for the partitions it has no cursor for: when it started being served
         java.time.Instant servedSince = java.time.Instant.now();
@@ -167,6 +169,7 @@ class RobustnessIT {
             slow.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign() + "\"}");
             slow.send("{\"type\":\"subscribe\"}");
             await().atMost(Duration.ofSeconds(10)).until(() -> slow.framesOfType("subscribed").size() == 1);
+            slowSessionId = slow.framesOfType("welcome").get(0).path("sessionId").asText();
             while (slow.framesOfType("event").size() < 20_000 && !slowSessionGone(lob) && sent.size() < 20_000) {
                 List<CompletableFuture<PublishResult>> batch = new ArrayList<>();
                 for (int i = 0; i < 50; i++) {
@@ -183,12 +186,60 @@ class RobustnessIT {
         }
         assertTrue(seen.size() < sent.size(), "the slow session missed some events");
         String cursor = seen.get(seen.size() - 1).path("cursor").asText();
-        try (WsTestClient back = lobSession(lob, cursor, servedSince)) {
+        try (WsTestClient back = lobSession(lob, cursor, servedSince, slowSessionId)) {
+            // whatever the slow client saw (4429 or 1006), coming back it is told why the relay closed it
+            JsonNode previousClose = back.framesOfType("welcome").get(0).path("previousClose");
+            assertEquals(4429, previousClose.path("code").asInt(), previousClose.toString());
+            assertTrue(previousClose.path("reason").asText().contains("too slow"), previousClose.toString());
             List<String> all = new ArrayList<>();
             seen.forEach(e -> all.add(e.path("id").asText()));
             await().atMost(Duration.ofSeconds(30)).until(() -> all.size() + back.framesOfType("event").size() >= sent.size());
             back.framesOfType("event").forEach(e -> all.add(e.path("id").asText()));
             assertEquals(sent, all, "everything exactly once, in order");
+        }
+    }
+
+    /**
+     * A stalled socket.io client closed as too slow may never read that close (it queues behind the data it did not
+     * read); when it comes back with its pid, RECOVERY tells it why.
+     */
+    @Test
+    void aSocketIoClientClosedAsTooSlowIsToldWhyWhenItComesBack() {
+        String lob = TestRelays.uniqueName("lob");
+        String contact = UUID.randomUUID().toString();
+        String notification = "{\"payloadType\":\"CONNECTION_RESPONSE\",\"payload\":{\"contactId\":\"" + contact
+                + "\",\"state\":\"accepted-invitation\",\"message\":\"" + "y".repeat(1500) + "\"}}";
+        URI socketIo = URI.create("ws://127.0.0.1:" + relay.httpPort() + "/socket.io/?EIO=4&transport=websocket");
+        String pid;
+        double tooSlowBefore = tooSlowCloses();
+        // reads the open packet, the CONNECT reply, the registration (and a ping, if one comes), then stops reading
+        try (WsTestClient slow = WsTestClient.connectStalled(socketIo, 4)) {
+            slow.awaitFrame(f -> f.asText().startsWith("0{"));
+            slow.send("40{\"token\":\"" + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign() + "\"}");
+            JsonNode connected = slow.awaitFrame(f -> f.asText().startsWith("40{"));
+            pid = Notifications.tree(connected.asText().substring(2)).path("pid").asText();
+            assertTrue(!pid.isEmpty(), connected.asText());
+            slow.send("42[\"REGISTER_SOCKET\",{\"lob_id\":\"" + lob + "\"}]");
+            int sent = 0;
+            while (!slow.isClosed() && tooSlowCloses() == tooSlowBefore && sent < 20_000) {
+                List<CompletableFuture<PublishResult>> batch = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    batch.add(publisher.publishAsync(lob, contact, notification));
+                }
+                batch.forEach(CompletableFuture::join);
+                sent += batch.size();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> tooSlowCloses() > tooSlowBefore);
+        }
+        try (WsTestClient back = WsTestClient.connect(socketIo)) {
+            back.awaitFrame(f -> f.asText().startsWith("0{"));
+            back.send("40{\"token\":\"" + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign() + "\",\"pid\":\"" + pid
+                    + "\"}");
+            JsonNode recovery = Notifications.tree(back.awaitFrame(f -> f.asText().startsWith("42[\"RECOVERY\""))
+                    .asText().substring(2)).get(1);
+            assertEquals("no_offset", recovery.path("reason").asText(), recovery.toString());
+            assertEquals(4429, recovery.path("previousClose").path("code").asInt(), recovery.toString());
+            assertTrue(recovery.path("previousClose").path("reason").asText().contains("too slow"), recovery.toString());
         }
     }
 
@@ -205,9 +256,10 @@ class RobustnessIT {
         return sessionCount() == 0;
     }
 
-    private static WsTestClient lobSession(String lob, String cursor, java.time.Instant since) {
+    private static WsTestClient lobSession(String lob, String cursor, java.time.Instant since, String previousSession) {
         WsTestClient client = WsTestClient.connect(TestRelays.wsUri(relay));
-        client.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign() + "\"}");
+        client.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign()
+                + "\",\"previousSession\":\"" + previousSession + "\"}");
         client.awaitFrame("welcome");
         client.send("{\"type\":\"subscribe\",\"cursors\":[\"" + cursor + "\"],\"since\":\"" + since + "\"}");
         JsonNode subscribed = client.awaitFrame("subscribed");

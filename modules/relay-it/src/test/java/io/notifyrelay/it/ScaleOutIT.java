@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Several nodes in one consumer group: partitions spread, routes agree, clients are moved to the owner. */
+/** Owner mode: partitions spread over the nodes, routes agree, clients are moved to the owner. */
 @RealKafka
 class ScaleOutIT {
 
@@ -63,7 +63,7 @@ class ScaleOutIT {
             assertTrue(RelayCluster.partitionsOf(node).size() >= 3, "each node has a fair share");
             JsonNode one = Notifications.tree(TestRelays.get(node, "/v1/routes?contactId=contact-42").body());
             assertEquals("murmur2", one.path("partitioner").asText());
-            assertEquals("group", one.path("mode").asText());
+            assertEquals("owner", one.path("mode").asText());
             assertEquals(cluster.ownerOf("contact-42").webSocketUrl(), one.path("owner").asText());
         }
     }

@@ -39,6 +39,7 @@ public final class GroupRouteTracker implements AutoCloseable {
     /** When the coordinator last answered a describe; start-up until the first answer. */
     private volatile long lastAnswerNanos = System.nanoTime();
     private volatile int members;
+    private volatile java.util.Set<String> memberUrls = java.util.Set.of();
     private final Duration interval;
     private final Consumer<RouteTable> listener;
     private final ScheduledExecutorService scheduler;
@@ -101,6 +102,11 @@ public final class GroupRouteTracker implements AutoCloseable {
         return members;
     }
 
+    /** The advertised URLs of the group's members at the last answer, owners of partitions or not. */
+    public java.util.Set<String> memberUrls() {
+        return memberUrls;
+    }
+
     private void refresh() {
         try {
             ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(groupId)).all()
@@ -109,17 +115,20 @@ public final class GroupRouteTracker implements AutoCloseable {
             members = group.members().size();
             int partitions = partitionCount.getAsInt();
             Map<Integer, String> owners = new HashMap<>();
+            java.util.Set<String> urls = new java.util.TreeSet<>();
             for (MemberDescription member : group.members()) {
                 Optional<String> url = advertisedUrlOf(member.clientId());
                 if (url.isEmpty()) {
                     continue;
                 }
+                urls.add(url.get());
                 for (TopicPartition partition : member.assignment().topicPartitions()) {
                     if (partition.topic().equals(topic)) {
                         owners.put(partition.partition(), url.get());
                     }
                 }
             }
+            memberUrls = java.util.Set.copyOf(urls);
             RouteTable table = new RouteTable(partitions, owners, Instant.now());
             boolean changed = !table.owners().equals(current.owners()) || partitions != current.partitionCount();
             current = table;

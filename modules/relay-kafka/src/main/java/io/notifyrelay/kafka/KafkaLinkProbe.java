@@ -9,14 +9,17 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Asks the cluster about the topic every {@code interval} and remembers when it last got an answer in which
- * every partition had a leader. The consumer itself retries silently for as long as the broker is away, so
- * this is how a node learns that it cannot fetch: no answer, or no leader to fetch from.
+ * every partition had a leader and every leader answered for its partitions' end offsets. The consumer itself
+ * retries silently for as long as a broker is away, so this is how a node learns that it cannot fetch: no
+ * answer, no leader to fetch from, or a leader it cannot reach.
  */
 public final class KafkaLinkProbe implements AutoCloseable {
 
@@ -59,7 +62,7 @@ public final class KafkaLinkProbe implements AutoCloseable {
             TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
                     .get(interval.toMillis() * 2 + 1_000, TimeUnit.MILLISECONDS).get(topic);
             boolean leaders = description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
-            if (leaders) {
+            if (leaders && leadersAnswer(description)) {
                 lastHealthyNanos = System.nanoTime();
             }
         } catch (InterruptedException e) {
@@ -67,6 +70,18 @@ public final class KafkaLinkProbe implements AutoCloseable {
         } catch (Exception e) {
             log.debug("Kafka probe got no answer: {}", e.toString());
         }
+    }
+
+    /**
+     * Asks every partition's leader for its end offset. Metadata may come from any broker, but ListOffsets is
+     * answered by the leader itself, over the connection a fetch would use: a node that can reach the cluster
+     * but not a partition's leader (so its fetches fail and the consumer retries silently) gets no answer here.
+     */
+    private boolean leadersAnswer(TopicDescription description) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        description.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        admin.listOffsets(latest).all().get(interval.toMillis() * 2 + 1_000, TimeUnit.MILLISECONDS);
+        return true;
     }
 
     @Override

@@ -18,4 +18,13 @@ public interface RecordHandler {
     default void onBatch(int records, Runnable handleAll) {
         handleAll.run();
     }
+
+    /**
+     * Everything of {@code partition} before {@code nextOffset} has been handed over (or skipped). Called before
+     * each record's {@link #onEvent}/{@link #onRejected} with that record's offset + 1, and once after a partition
+     * is assigned with the consumer's position, so the handler knows the loop's delivery position per partition
+     * (a resume point for sessions that are live on this node). Must not block.
+     */
+    default void onPosition(int partition, long nextOffset) {
+    }
 }

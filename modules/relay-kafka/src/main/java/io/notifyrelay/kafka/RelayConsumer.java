@@ -69,6 +69,8 @@ public final class RelayConsumer implements AutoCloseable {
     private volatile int partitionCount;
     private long nextMetadataCheckNanos;
     private volatile Throwable failure;
+    /** Owned partitions whose position the handler has not been told yet (consumer thread only). */
+    private final Set<Integer> positionsUntold = new java.util.HashSet<>();
 
     public RelayConsumer(ConsumerSettings settings, ConsumerFactory consumerFactory, EnvelopeDecoder decoder,
                          RecordHandler handler, PartitionListener partitionListener) {
@@ -84,7 +86,8 @@ public final class RelayConsumer implements AutoCloseable {
         this.decoder = decoder;
         this.handler = handler;
         this.partitionListener = partitionListener;
-        this.thread = new Thread(this::run, "relay-consumer");
+        // a node in anywhere mode runs both kinds: its log lines say which loop spoke
+        this.thread = new Thread(this::run, settings.mode() == RelayMode.BROADCAST ? "relay-reader" : "relay-consumer");
         for (String change : List.of("assigned", "revoked", "lost")) {
             rebalances(change); // at zero from start-up, so dashboards and rate() see the series
         }
@@ -246,6 +249,7 @@ public final class RelayConsumer implements AutoCloseable {
                     runLoopTasks(kafka);
                     checkPartitionCount(kafka);
                     ConsumerRecords<byte[], byte[]> records = kafka.poll(settings.pollTimeout());
+                    tellPositions(kafka, records, Duration.ZERO);
                     if (!records.isEmpty()) {
                         handler.onBatch(records.count(), () -> {
                             for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -285,8 +289,27 @@ public final class RelayConsumer implements AutoCloseable {
             partitions.add(new TopicPartition(info.topic(), info.partition()));
         }
         kafka.assign(partitions);
-        kafka.seekToEnd(partitions);
+        if ("earliest".equals(settings.clientProperties().get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG))) {
+            kafka.seekToBeginning(partitions); // asked for by the operator (or a test): the whole topic again
+        } else {
+            kafka.seekToEnd(partitions);
+        }
+        resolvePositions(kafka, partitions);
         new Rebalance().onPartitionsAssigned(partitions);
+    }
+
+    /**
+     * Looks the seeked positions up now rather than at the first fetch, so "running" means every record produced
+     * from here on is read: an event published right after readiness is not skipped by a later end lookup.
+     */
+    private void resolvePositions(Consumer<byte[], byte[]> kafka, Collection<TopicPartition> partitions) {
+        try {
+            for (TopicPartition partition : partitions) {
+                despiteWakeups(() -> kafka.position(partition, Duration.ofSeconds(5)));
+            }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            log.warn("Could not look up the start positions of {} yet: {}", partitionsOf(partitions), e.toString());
+        }
     }
 
     /**
@@ -421,7 +444,39 @@ public final class RelayConsumer implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells the handler where each newly assigned partition starts: its first record in this batch, else the
+     * consumer's position. {@code wait} bounds the whole call (the positions are looked up together on the first
+     * call); whatever is not known by then is asked again, without waiting, after the next poll.
+     */
+    private void tellPositions(Consumer<byte[], byte[]> kafka, ConsumerRecords<byte[], byte[]> records, Duration wait) {
+        if (positionsUntold.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        for (java.util.Iterator<Integer> it = positionsUntold.iterator(); it.hasNext(); ) {
+            int partition = it.next();
+            TopicPartition topicPartition = new TopicPartition(settings.topic(), partition);
+            List<ConsumerRecord<byte[], byte[]>> batch = records.records(topicPartition);
+            long position;
+            if (!batch.isEmpty()) {
+                position = batch.get(0).offset();
+            } else {
+                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+                try {
+                    position = despiteWakeups(() -> kafka.position(topicPartition, left));
+                } catch (org.apache.kafka.common.errors.TimeoutException | IllegalStateException
+                         | WakeupException notYet) {
+                    continue;
+                }
+            }
+            handler.onPosition(partition, position);
+            it.remove();
+        }
+    }
+
     private void handle(ConsumerRecord<byte[], byte[]> record) {
+        handler.onPosition(record.partition(), record.offset() + 1);
         DecodeResult result = decoder.decode(KafkaRecords.toInbound(record));
         try {
             if (result instanceof DecodeResult.Accepted accepted) {
@@ -494,6 +549,9 @@ public final class RelayConsumer implements AutoCloseable {
             Set<Integer> owned = new TreeSet<>(ownedPartitions);
             owned.addAll(added);
             ownedPartitions = Set.copyOf(owned);
+            positionsUntold.addAll(added);
+            // before the node says it is ready, so a session registered at once gets a full resume point
+            tellPositions(consumer, ConsumerRecords.empty(), Duration.ofSeconds(1));
             state.compareAndSet(State.JOINING, State.RUNNING);
             log.info("Partitions assigned: {}; now owning {}", added, new TreeSet<>(owned));
             rebalances("assigned").increment();
@@ -518,6 +576,7 @@ public final class RelayConsumer implements AutoCloseable {
             Set<Integer> owned = new TreeSet<>(ownedPartitions);
             owned.removeAll(removed);
             ownedPartitions = Set.copyOf(owned);
+            positionsUntold.removeAll(removed);
             log.info("Partitions {}: {}; now owning {}", how, removed, new TreeSet<>(owned));
             rebalances(how).increment();
             partitionListener.onRevoked(removed, ownedPartitions);

@@ -1,15 +1,19 @@
 package io.notifyrelay.kafka;
 
-/** How the nodes of a deployment share the topic. */
+/**
+ * How one {@link RelayConsumer} reads the topic. (A node's serving mode, RELAY_MODE, combines them: in owner
+ * mode one group member; in anywhere mode a broadcast delivery reader plus a group member for the
+ * once-per-record duties.)
+ */
 public enum RelayMode {
     /**
-     * The nodes form one consumer group; each reads only its partitions and serves only the sessions of
-     * contacts on them. Scales out; clients follow {@code moved} and {@code /v1/routes}.
+     * A member of the relay's consumer group: reads only its share of the partitions and commits its progress,
+     * so the deployment's lag and each record's once-per-cluster handling come from the group.
      */
     GROUP,
     /**
-     * Every node reads every partition and serves any subscription. For small deployments and clients
-     * that cannot follow moves; every node carries the whole topic's load.
+     * Assigns every partition itself, with no group and nothing committed: from the live end at start, added
+     * partitions from their beginning.
      */
     BROADCAST
 }

@@ -66,6 +66,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private final HttpHandler clientHandler;
     private final HttpHandler managementHandler;
     private final SocketIoEndpoint socketIo;
+    private final io.notifyrelay.websocket.session.DeliveryPositions positions;
     private final UpgradedConnections upgraded = new UpgradedConnections();
     private final MeterRegistry meterRegistry;
     private final Map<String, Counter> refusedConnections = new java.util.concurrent.ConcurrentHashMap<>();
@@ -92,12 +93,17 @@ public final class RelayWebSocketServer implements AutoCloseable {
                 builder.settings.maxContactsPerSession());
         // one count per LOB for both transports, so a LOB cannot double its share through /socket.io/
         LobSessionCounts lobSessions = new LobSessionCounts(builder.limits.maxSessionsPerLob());
+        // why recent 4429 closes happened, told to the client when it comes back (its close frame may not have come)
+        io.notifyrelay.websocket.session.RecentCloses recentCloses =
+                new io.notifyrelay.websocket.session.RecentCloses(java.time.Clock.systemUTC());
         this.acceptor = new SessionAcceptor(onClosed ->
                 new SessionContext(builder.settings, webSocketVerifier, registry, builder.partitions,
                         builder.replayer, builder.limits, lobSessions, metrics, onClosed, builder.tokenLifecycle,
-                        builder.bounds, builder.outcomes));
+                        builder.bounds, recentCloses, builder.outcomes));
+        this.positions = new io.notifyrelay.websocket.session.DeliveryPositions(builder.partitions.epoch());
         this.socketIo = new SocketIoEndpoint(settings, socketIoVerifier, registry, builder.partitions,
-                builder.socketIoLimits, lobSessions, upgraded, this::admit, builder.outcomes);
+                builder.socketIoLimits, lobSessions, upgraded, this::admit, builder.replayer, positions, metrics,
+                builder.tokenLifecycle, recentCloses, builder.outcomes);
         this.meterRegistry = builder.meterRegistry;
         Gauge.builder("relay.sessions", this, RelayWebSocketServer::sessionCount)
                 .description("Sessions on this node, /v1/ws and socket.io").register(builder.meterRegistry);
@@ -154,7 +160,10 @@ public final class RelayWebSocketServer implements AutoCloseable {
         listeners = opened;
         long heartbeatMs = settings.heartbeatInterval().toMillis();
         heartbeats = opened.ioThread().executeAtInterval(
-                () -> acceptor.sessions().forEach(WsSession::heartbeatOnItsThread), heartbeatMs,
+                () -> {
+                    acceptor.sessions().forEach(WsSession::heartbeatOnItsThread);
+                    socketIo.heartbeat();
+                }, heartbeatMs,
                 java.util.concurrent.TimeUnit.MILLISECONDS);
         log.info("Relay node {} listening on {}{}{}", settings.nodeId(), webSocketUrl(),
                 tls == null ? "" : " (TLS: " + tls.describe() + ")",
@@ -202,8 +211,17 @@ public final class RelayWebSocketServer implements AutoCloseable {
         return registry.presence(settings.nodeId(), atMs, maxContacts);
     }
 
+    /**
+     * The consumer loop has handed over everything of {@code partition} before {@code nextOffset}; called on the
+     * consumer thread, before each record and when a partition's start is known (see RecordHandler.onPosition).
+     */
+    public void deliveryPosition(int partition, long nextOffset) {
+        positions.advance(partition, nextOffset);
+    }
+
     /** The group took these partitions away: sessions served through them will be told to move. */
     public void partitionsRevoked(Set<Integer> revoked) {
+        revoked.forEach(positions::forget); // the consumer thread, like every change of the positions
         acceptor.sessions().forEach(session -> session.notifyRevoked(Set.copyOf(revoked)));
     }
 

@@ -57,6 +57,8 @@ final class RelayNodes implements AutoCloseable {
         env.put("RELAY_JWT_SECRET", SECRET);
         env.put("RELAY_NODE_ID", uniqueName("node"));
         env.put("RELAY_KAFKA_PROPERTY_AUTO_OFFSET_RESET", "latest");
+        // these tests follow partitions between owners; the default mode (anywhere) has every node serve all
+        env.put("RELAY_MODE", "owner");
         RelayNode node = RelayNode.start(ConfigLoader.load(new String[0], env));
         nodes.add(node);
         await("relay node ready").atMost(Duration.ofSeconds(60)).until(node::isReady);

@@ -8,7 +8,12 @@ import java.util.List;
 /** A frame a client sent, parsed and checked. */
 public sealed interface ClientFrame {
 
-    record Auth(String token) implements ClientFrame {
+    /** @param previousSession the {@code sessionId} of the client's previous session, or null (see RecentCloses) */
+    record Auth(String token, String previousSession) implements ClientFrame {
+
+        Auth(String token) {
+            this(token, null);
+        }
     }
 
     /**
@@ -59,7 +64,10 @@ public sealed interface ClientFrame {
                 if (token == null || !token.isTextual() || token.asText().isBlank()) {
                     return new Invalid("bad_frame", "auth needs a string \"token\"");
                 }
-                return new Auth(token.asText());
+                JsonNode previous = node.get("previousSession");
+                // a hint, not a demand: anything but a short string is ignored
+                return new Auth(token.asText(), previous != null && previous.isTextual()
+                        && previous.asText().length() <= 64 ? previous.asText() : null);
             }
             case "subscribe": {
                 JsonNode contacts = node.get("contacts");

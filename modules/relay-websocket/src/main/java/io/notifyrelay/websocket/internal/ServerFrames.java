@@ -103,11 +103,25 @@ public final class ServerFrames {
     }
 
     public static String welcome(String sessionId, String node, long heartbeatMs) {
+        return welcome(sessionId, node, heartbeatMs, null);
+    }
+
+    /** @param previousClose why the relay closed the session the client named in its auth frame, or null */
+    public static String welcome(String sessionId, String node, long heartbeatMs,
+                                 io.notifyrelay.websocket.session.RecentCloses.Close previousClose) {
         ObjectNode frame = frame("welcome");
         frame.put("sessionId", sessionId);
         frame.put("node", node);
         frame.put("heartbeatMs", heartbeatMs);
+        if (previousClose != null) {
+            previousClose(frame.putObject("previousClose"), previousClose);
+        }
         return frame.toString();
+    }
+
+    /** {@code {code, reason, at}}: also the socket.io RECOVERY event's previousClose. */
+    public static ObjectNode previousClose(ObjectNode into, io.notifyrelay.websocket.session.RecentCloses.Close close) {
+        return into.put("code", close.code()).put("reason", close.reason()).put("at", close.at().toString());
     }
 
     /**

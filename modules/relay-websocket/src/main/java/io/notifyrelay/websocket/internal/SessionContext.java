@@ -16,7 +16,9 @@ public record SessionContext(WebSocketSettings settings, TokenVerifier tokenVeri
                              SubscriptionRegistry<? super WsSession> registry, PartitionView partitions,
                              Replayer replayer, SessionLimits limits, LobSessionCounts lobSessions,
                              SessionMetrics metrics, Consumer<WsSession> onSessionClosed,
-                             TokenLifecycle tokenLifecycle, SubscriptionBounds bounds, DeliveryOutcomes outcomes) {
+                             TokenLifecycle tokenLifecycle, SubscriptionBounds bounds,
+                             io.notifyrelay.websocket.session.RecentCloses recentCloses,
+                             DeliveryOutcomes outcomes) {
 
     void sessionClosed(WsSession session) {
         onSessionClosed.accept(session);

@@ -46,19 +46,19 @@ public final class SessionMetrics {
         }
     }
 
-    void delivered() {
+    public void delivered() {
         delivered.increment();
     }
 
-    void replayed() {
+    public void replayed() {
         replayed.increment();
     }
 
-    void duplicateSkipped() {
+    public void duplicateSkipped() {
         duplicatesSkipped.increment();
     }
 
-    void written(long recordTimestampMs) {
+    public void written(long recordTimestampMs) {
         long latencyMs = System.currentTimeMillis() - recordTimestampMs;
         if (latencyMs >= 0) {
             deliveryLatency.record(latencyMs, TimeUnit.MILLISECONDS);
@@ -66,7 +66,7 @@ public final class SessionMetrics {
     }
 
     /** An event that did not reach a session that wanted it, and why (slow_session, write_failed …). */
-    void dropped(String reason) {
+    public void dropped(String reason) {
         dropped(reason, 1);
     }
 
@@ -76,7 +76,7 @@ public final class SessionMetrics {
                         + "from its cursor").register(registry)).increment(count);
     }
 
-    void closed(int code) {
+    public void closed(int code) {
         closedCounter(code).increment();
     }
 
@@ -86,7 +86,7 @@ public final class SessionMetrics {
                 .register(registry));
     }
 
-    void rejectedFrame(String code) {
+    public void rejectedFrame(String code) {
         rejectedFrameCounter(code).increment();
     }
 

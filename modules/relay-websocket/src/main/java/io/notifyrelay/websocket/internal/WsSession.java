@@ -9,6 +9,8 @@ import io.notifyrelay.core.replay.ResumeRequest;
 import io.notifyrelay.core.replay.ResumeTarget;
 import io.notifyrelay.core.routing.Subscriber;
 import io.notifyrelay.websocket.CloseCodes;
+import io.notifyrelay.websocket.session.CatchUp;
+import io.notifyrelay.websocket.session.OutboundBytes;
 import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
@@ -27,7 +29,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
@@ -50,7 +51,8 @@ public final class WsSession implements Subscriber {
     private final String id;
     private final WebSocketChannel channel;
     private final SessionContext context;
-    private final AtomicLong pendingBytes = new AtomicLong();
+    /** Bytes queued and not yet written, and the catch-up waiting for room. */
+    private final OutboundBytes outbound;
     private final AtomicBoolean closing = new AtomicBoolean();
     /**
      * The contacts served here: an immutable set, replaced on change through {@link #CONTACTS}. Changes
@@ -61,17 +63,8 @@ public final class WsSession implements Subscriber {
             AtomicReferenceFieldUpdater.newUpdater(WsSession.class, Set.class, "contacts");
     /** Highest offset sent per partition, allocated on the first event so idle sessions hold none. */
     private volatile long[] lastOffsets;
-    /** A Kafka replay waiting for room without a thread: run once the client has read enough (one resume at a time). */
-    private volatile Runnable roomTask;
-    private static final AtomicReferenceFieldUpdater<WsSession, Runnable> ROOM_TASK =
-            AtomicReferenceFieldUpdater.newUpdater(WsSession.class, Runnable.class, "roomTask");
-    /** Replays waiting for room; also the monitor notified as writes complete (one object less per session). */
-    private final java.util.concurrent.atomic.AtomicInteger roomWaiters = new java.util.concurrent.atomic.AtomicInteger();
-    /** Partitions still being replayed: their live events wait in {@link #held}. */
-    private volatile Set<Integer> heldPartitions = Set.of();
-    private final List<RelayEvent> held = new ArrayList<>();
-    private long heldBytes;
-    private static final int HELD_LIMIT_FACTOR = 8;
+    /** Live events of partitions still being replayed wait here until the replay is over. */
+    private final CatchUp catchUp;
     private static final long ROOM_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private volatile boolean resuming;
     /** The resume in flight, cancelled if the session closes first. */
@@ -100,6 +93,8 @@ public final class WsSession implements Subscriber {
         this.id = id;
         this.channel = channel;
         this.context = context;
+        this.outbound = new OutboundBytes(context.settings().maxOutboundBytes(), closing::get);
+        this.catchUp = new CatchUp(context.settings().maxOutboundBytes());
     }
 
     public String id() {
@@ -133,7 +128,7 @@ public final class WsSession implements Subscriber {
             context.metrics().rejectedFrame(invalid.code());
             sendControl(ServerFrames.error(invalid.code(), invalid.message()));
         } else if (frame instanceof ClientFrame.Auth auth) {
-            onAuth(auth.token());
+            onAuth(auth.token(), auth.previousSession());
         } else if (principal == null) {
             close(CloseCodes.UNAUTHORIZED, "send auth first");
         } else if (frame instanceof ClientFrame.Subscribe subscribe) {
@@ -160,7 +155,7 @@ public final class WsSession implements Subscriber {
         }
     }
 
-    private void onAuth(String token) {
+    private void onAuth(String token, String previousSession) {
         Principal verified;
         try {
             verified = context.tokenVerifier().verify(token);
@@ -183,8 +178,10 @@ public final class WsSession implements Subscriber {
         authTimer = null; // a removed timer key still holds its task; an idle session should not
         scheduleExpiry(verified.expiresAt());
         lastHeardNanos = System.nanoTime();
+        // the close frame of a 4429 may never have reached the client: tell it now
         sendControl(ServerFrames.welcome(id, context.settings().nodeId(),
-                context.settings().heartbeatInterval().toMillis()));
+                context.settings().heartbeatInterval().toMillis(),
+                context.recentCloses().take(previousSession, verified.lobId()).orElse(null)));
     }
 
     /** A fresh token for the same LOB extends the session; it may not widen what the session sees. */
@@ -352,7 +349,7 @@ public final class WsSession implements Subscriber {
                 if (closing.get()) {
                     return true; // nothing more to send, nothing to wait for
                 }
-                if (pendingBytes.get() > context.settings().maxOutboundBytes() / 2) {
+                if (!outbound.hasRoom()) {
                     return false;
                 }
                 if (send(event, false)) {
@@ -373,25 +370,22 @@ public final class WsSession implements Subscriber {
 
             @Override
             public boolean hasRoom() {
-                return !closing.get() && pendingBytes.get() <= context.settings().maxOutboundBytes() / 2;
+                return !closing.get() && outbound.hasRoom();
             }
 
             @Override
             public boolean awaitRoom(long maxMillis) {
-                return waitForRoom(TimeUnit.MILLISECONDS.toNanos(maxMillis), false);
+                return outbound.awaitRoom(TimeUnit.MILLISECONDS.toNanos(maxMillis));
             }
 
             @Override
             public void whenRoom(Runnable task) {
-                roomTask = task;
-                if (hasRoom()) {
-                    runRoomTask(); // room came meanwhile (or already was)
-                }
+                outbound.whenRoom(task);
             }
 
             @Override
             public void goLive(Set<Integer> stillReplaying) {
-                heldPartitions = Set.copyOf(stillReplaying); // before joining, so no live event slips past
+                catchUp.hold(stillReplaying); // before joining, so no live event slips past
                 // a rebalance may have taken partitions between subscribe and this seam: serve (and
                 // report) only what this node owns now; the rest is moved, never claimed as recovered
                 Set<Integer> owned = context.partitions().ownedPartitions();
@@ -435,25 +429,12 @@ public final class WsSession implements Subscriber {
                 if (!movedAtSeam.isEmpty()) {
                     sendMoves(movedAtSeam);
                 }
-                // release the held live events at the pace the client reads; more may be held meanwhile,
-                // and the partitions are let go only once nothing is left, so the order stays intact
-                while (true) {
-                    List<RelayEvent> batch;
-                    synchronized (held) {
-                        if (held.isEmpty()) {
-                            heldBytes = 0;
-                            heldPartitions = Set.of();
-                            return;
-                        }
-                        batch = new ArrayList<>(held);
-                        held.clear();
-                        heldBytes = 0;
-                    }
-                    for (RelayEvent event : batch) {
-                        awaitRoomToReplay();
-                        send(event);
-                    }
-                }
+                // the held live events, at the pace the client reads
+                catchUp.release(event -> {
+                    awaitRoomToReplay();
+                    send(event);
+                    return true;
+                }, () -> { });
             }
         });
     }
@@ -585,27 +566,14 @@ public final class WsSession implements Subscriber {
             refusedLog.error("Refused to deliver {} to session {} of lob {}", event, id, who.lobId());
             return;
         }
-        if (!heldPartitions.isEmpty() && holdBack(event)) {
+        CatchUp.Offer offer = catchUp.offer(event);
+        if (offer == CatchUp.Offer.TOO_MANY) {
+            close(CloseCodes.TOO_SLOW, "too many live events waiting while catching up; resume again later");
+        }
+        if (offer != CatchUp.Offer.PASS) {
             return;
         }
         send(event);
-    }
-
-    /** While older events of its partition are replayed, a live event waits; true if it was held. */
-    private boolean holdBack(RelayEvent event) {
-        synchronized (held) {
-            if (!heldPartitions.contains(event.partition())) {
-                return false;
-            }
-            held.add(event);
-            heldBytes += event.notification().length;
-            // held events stay referenced until the replay ends: allow a catch-up of a few seconds of
-            // busy traffic, not an unbounded backlog per session
-            if (heldBytes > HELD_LIMIT_FACTOR * context.settings().maxOutboundBytes()) {
-                close(CloseCodes.TOO_SLOW, "too many live events waiting while catching up; resume again later");
-            }
-            return true;
-        }
     }
 
     /**
@@ -630,7 +598,7 @@ public final class WsSession implements Subscriber {
         }
         last[event.partition()] = Math.max(last[event.partition()], event.offset());
         byte[] frame = event.encoded(ServerFrames.EVENT_ENCODER);
-        if (pendingBytes.addAndGet(frame.length) > context.settings().maxOutboundBytes()) {
+        if (!outbound.add(frame.length)) {
             context.metrics().dropped("slow_session");
             context.outcomes().dropped(event);
             close(CloseCodes.TOO_SLOW, "session too slow: more than " + context.settings().maxOutboundBytes()
@@ -658,50 +626,9 @@ public final class WsSession implements Subscriber {
 
     /** Replay waits while half the outbound limit is still unwritten: catching up must not cost a 4429. */
     private void awaitRoomToReplay() {
-        waitForRoom(ROOM_TIMEOUT_NANOS, true);
-    }
-
-    /**
-     * Waits until at most half the outbound limit is unwritten, or {@code timeoutNanos} pass; then closes the session
-     * with 4429 if {@code closeOnTimeout}. Whether there is room.
-     */
-    private boolean waitForRoom(long timeoutNanos, boolean closeOnTimeout) {
-        long roomAt = context.settings().maxOutboundBytes() / 2;
-        if (pendingBytes.get() <= roomAt) {
-            return true;
-        }
-        long deadline = System.nanoTime() + timeoutNanos;
-        roomWaiters.incrementAndGet();
-        try {
-            synchronized (roomWaiters) {
-                while (pendingBytes.get() > roomAt && !closing.get()) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        if (closeOnTimeout) {
-                            // a client that reads nothing for this long must not hold a replay thread
-                            close(CloseCodes.TOO_SLOW, "session too slow while catching up; resume from your last cursor");
-                        }
-                        return false;
-                    }
-                    try {
-                        roomWaiters.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return false;
-                    }
-                }
-                return !closing.get();
-            }
-        } finally {
-            roomWaiters.decrementAndGet();
-        }
-    }
-
-    /** Runs the waiting replay, once; dropped if the session is closing (its resume was cancelled). */
-    private void runRoomTask() {
-        Runnable task = ROOM_TASK.getAndSet(this, null);
-        if (task != null && !closing.get()) {
-            task.run();
+        if (!outbound.awaitRoom(ROOM_TIMEOUT_NANOS) && !closing.get()) {
+            // a client that reads nothing for this long must not hold a replay thread
+            close(CloseCodes.TOO_SLOW, "session too slow while catching up; resume from your last cursor");
         }
     }
 
@@ -725,7 +652,7 @@ public final class WsSession implements Subscriber {
             return;
         }
         byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        pendingBytes.addAndGet(bytes.length);
+        outbound.add(bytes.length); // control frames are small and few: counted, never refused
         WebSockets.sendText(ByteBuffer.wrap(bytes), channel, new Written(bytes.length, null));
     }
 
@@ -756,6 +683,10 @@ public final class WsSession implements Subscriber {
         }
         log.debug("Closing session {} with {}: {}", id, code, reason);
         context.metrics().closed(code);
+        Principal who = principal;
+        if (code == CloseCodes.TOO_SLOW && who != null) {
+            context.recentCloses().remember(id, who.lobId(), code, reason);
+        }
         WebSockets.sendClose(code, truncateReason(reason), channel, null);
         try {
             channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel),
@@ -769,7 +700,7 @@ public final class WsSession implements Subscriber {
     void onClosed() {
         closing.set(true);
         resumeInFlight.cancel(); // queued replays are dropped, a running one stops at its next batch
-        roomTask = null;
+        outbound.close();
         cancel(authTimer);
         expiry.cancel();
         Principal who = principal;
@@ -848,23 +779,15 @@ public final class WsSession implements Subscriber {
 
         @Override
         public void complete(WebSocketChannel ch, Void ignored) {
-            long pending = pendingBytes.addAndGet(-size);
-            if (roomTask != null && pending <= context.settings().maxOutboundBytes() / 2) {
-                runRoomTask();
-            }
+            outbound.released(size);
             if (recordTimestampMs >= 0) {
                 context.metrics().written(recordTimestampMs);
-            }
-            if (roomWaiters.get() > 0) {
-                synchronized (roomWaiters) {
-                    roomWaiters.notifyAll();
-                }
             }
         }
 
         @Override
         public void onError(WebSocketChannel ch, Void ignored, Throwable throwable) {
-            pendingBytes.addAndGet(-size);
+            outbound.released(size);
             if (event != null) {
                 context.metrics().dropped("write_failed");
                 context.outcomes().dropped(event);

@@ -1,71 +1,56 @@
 package io.notifyrelay.websocket.socketio;
 
 import io.notifyrelay.websocket.internal.AckWindow;
-import io.notifyrelay.core.log.RateLimitedLog;
+import io.notifyrelay.core.RelayEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.AuthenticationException;
 import io.notifyrelay.core.auth.Principal;
-import io.notifyrelay.core.routing.Subscriber;
-import io.undertow.server.HttpServerExchange;
-import io.undertow.server.ServerConnection;
-import io.undertow.util.AttachmentKey;
-import io.undertow.util.SameThreadExecutor;
-import io.undertow.util.Headers;
-import io.undertow.websockets.core.WebSocketCallback;
-import io.undertow.websockets.core.WebSocketChannel;
+import io.notifyrelay.websocket.CloseCodes;
+import io.notifyrelay.websocket.session.OutboundBytes;
 import io.undertow.websockets.core.WebSockets;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
 import org.xnio.XnioIoThread;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One socket.io client: an Engine.IO v4 session (WebSocket, or HTTP long-polling until it upgrades) carrying
- * one Socket.IO connection to the root namespace.
+ * One socket.io client: the Socket.IO connection to the root namespace carried by an Engine.IO v4 session, whose
+ * packets travel on an {@link EngineIoTransport} (WebSocket, or HTTP long-polling until it upgrades).
  *
  * <p>Flow: Engine.IO {@code open} → client {@code CONNECT} with {@code auth: {token}} (verified like an
  * {@code auth} frame of /v1/ws) → {@code REGISTER_SOCKET {lob_id}} subscribes the session to its LOB in the
- * relay's subscription registry → each notification arrives as a socket.io event. Events arrive on the
- * consumer thread through {@link #deliver}, which never blocks: bytes not yet written are counted and a
- * session past the limit is closed, as /v1/ws sessions are.
+ * relay's subscription registry at the resume seam ({@link SocketIoStream}, which also recovers a reconnecting
+ * client) → each notification arrives as a socket.io event. Delivery never blocks: bytes not yet written are
+ * counted and a session past the limit is closed, as /v1/ws sessions are.
  */
-final class EngineIoSession implements Subscriber {
+final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport.Packets {
 
     private static final Logger log = LoggerFactory.getLogger(EngineIoSession.class);
-    /** Should never happen; if it does, every live event could say so: at most a few lines a second. */
-    private static final RateLimitedLog refusedLog = new RateLimitedLog(log, 5);
     private static final byte[] PING_PACKET = SocketIoPackets.engine(SocketIoPackets.PING, null);
-    private static final byte[] NOOP_PACKET = SocketIoPackets.engine(SocketIoPackets.NOOP, null);
-    private static final byte[] CLOSE_PACKET = SocketIoPackets.engine(SocketIoPackets.CLOSE, null);
-    private static final int NORMAL_CLOSURE = 1000;
-    private static final int POLICY_VIOLATION = 1008;
-    private static final AttachmentKey<EngineIoSession> POLLING_SESSION = AttachmentKey.create(EngineIoSession.class);
+    private static final int NORMAL_CLOSURE = EngineIoTransport.NORMAL_CLOSURE;
 
     private final String sid;
     private final String socketId;
     private final SocketIoContext context;
     private final XnioIoThread timerThread;
-    private final AtomicLong pendingBytes = new AtomicLong();
-
-    // transport state, guarded by "this"
-    private WebSocketChannel webSocket;
-    private WebSocketChannel probe;
-    private final ArrayDeque<byte[]> outbox = new ArrayDeque<>();
-    private HttpServerExchange pendingPoll;
-    private boolean closed;
-    private String registeredLob;
+    /** The WebSocket or long-polling the packets travel on, with the bytes it has not written yet. */
+    private final EngineIoTransport transport;
+    private final OutboundBytes outbound;
+    private volatile boolean closed; // written under "this"
+    /** The registration (or recovery) once asked for; null before. */
+    private SocketIoStream stream;
+    /** The pid the client reconnected with, echoed in the CONNECT reply if the recovery is complete. */
+    private String recoveringPid;
+    /** The pid of this connection as the client knows it: a 4429 is remembered under it (RecentCloses). */
+    private volatile String pid;
+    /** Why the relay closed the connection the client came back from, told in RECOVERY; null if none known. */
+    private volatile io.notifyrelay.websocket.session.RecentCloses.Close previousClose;
+    /** An acknowledgement the first REGISTER_SOCKET asked for, answered once it is registered. */
+    private Long registerAck;
 
     private volatile Principal principal;
     private volatile boolean connected;
@@ -80,20 +65,30 @@ final class EngineIoSession implements Subscriber {
     private String admittedLob; // the LOB whose per-LOB count this session holds
     private long packetSecond;
     private int packetsThisSecond;
-    private XnioExecutor.Key pingTimer;
     private XnioExecutor.Key connectTimer;
-    private XnioExecutor.Key expiryTimer;
+    /** The expiry warning and the close at exp + grace (TokenLifecycle), as for /v1/ws. */
+    private final io.notifyrelay.websocket.internal.TokenExpiry expiry = new io.notifyrelay.websocket.internal.TokenExpiry();
 
     EngineIoSession(String sid, String socketId, SocketIoContext context, XnioIoThread timerThread) {
         this.sid = sid;
         this.socketId = socketId;
         this.context = context;
         this.timerThread = timerThread;
+        this.transport = new EngineIoTransport(sid, context, this);
+        this.outbound = transport.outbound();
         context.unauthenticated().incrementAndGet();
     }
 
     String sid() {
         return sid;
+    }
+
+    EngineIoTransport transport() {
+        return transport;
+    }
+
+    private void send(byte[] packet) {
+        transport.send(packet);
     }
 
     /** The Engine.IO {@code open} packet; {@code upgrades} lists websocket for polling sessions. */
@@ -110,204 +105,21 @@ final class EngineIoSession implements Subscriber {
         return SocketIoPackets.engine(SocketIoPackets.OPEN, open.toString());
     }
 
-    /** Starts the heartbeat and the deadline for the socket.io CONNECT. */
+    /** Starts the deadline for the socket.io CONNECT; pings come from the node's one heartbeat timer. */
     void start() {
-        long intervalMs = context.pingInterval().toMillis();
-        pingTimer = timerThread.executeAtInterval(this::heartbeat, intervalMs, TimeUnit.MILLISECONDS);
         long connectMs = context.settings().authTimeout().toMillis();
         connectTimer = timerThread.executeAfter(() -> {
             if (!connected) {
-                close("no socket.io CONNECT with a valid token within " + connectMs + " ms");
+                close(CloseCodes.AUTH_TIMEOUT, "no socket.io CONNECT with a valid token within " + connectMs + " ms");
             }
         }, connectMs, TimeUnit.MILLISECONDS);
-    }
-
-    // ------------------------------------------------------------------ transports
-
-    /** A WebSocket that is this session's transport from the start ({@code transport=websocket}, no sid). */
-    synchronized void attachWebSocket(WebSocketChannel channel) {
-        webSocket = channel;
-    }
-
-    /** A WebSocket opened to upgrade this polling session: probed with {@code 2probe}, switched by {@code 5}. */
-    synchronized boolean attachProbe(WebSocketChannel channel) {
-        if (closed || webSocket != null || probe != null) {
-            return false;
-        }
-        probe = channel;
-        return true;
-    }
-
-    /** A text frame from one of this session's WebSockets. */
-    void onWebSocketText(WebSocketChannel channel, String text) {
-        boolean isProbe;
-        synchronized (this) {
-            isProbe = channel == probe;
-        }
-        if (isProbe) {
-            onProbeText(channel, text);
-        } else {
-            onPacket(text);
-        }
-    }
-
-    private void onProbeText(WebSocketChannel channel, String text) {
-        if ("2probe".equals(text)) {
-            WebSockets.sendText("3probe", channel, null);
-            synchronized (this) {
-                // the client waits for its pending poll to end before it upgrades
-                if (pendingPoll != null) {
-                    answerPoll(pendingPoll, NOOP_PACKET, 0);
-                    pendingPoll = null;
-                }
-            }
-        } else if (text.length() == 1 && text.charAt(0) == SocketIoPackets.UPGRADE) {
-            List<byte[]> backlog;
-            synchronized (this) {
-                if (closed || channel != probe) {
-                    return;
-                }
-                webSocket = probe;
-                probe = null;
-                backlog = new ArrayList<>(outbox);
-                outbox.clear();
-                if (pendingPoll != null) {
-                    answerPoll(pendingPoll, NOOP_PACKET, 0);
-                    pendingPoll = null;
-                }
-                for (byte[] packet : backlog) {
-                    // already counted in pendingBytes when queued
-                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length));
-                }
-            }
-        }
-    }
-
-    /** A WebSocket of this session closed. */
-    void onWebSocketClosed(WebSocketChannel channel) {
-        boolean transportLost;
-        synchronized (this) {
-            if (channel == probe) {
-                probe = null;
-                return;
-            }
-            transportLost = channel == webSocket;
-        }
-        if (transportLost) {
-            close("transport closed");
-        }
-    }
-
-    /** GET of a polling session: answered now when packets wait, else held until one does (or a ping). */
-    void onPoll(HttpServerExchange exchange) {
-        synchronized (this) {
-            if (closed) {
-                answerPoll(exchange, CLOSE_PACKET, 0);
-                return;
-            }
-            if (webSocket != null || probe != null) {
-                answerPoll(exchange, NOOP_PACKET, 0);
-                return;
-            }
-            if (pendingPoll != null) {
-                // Engine.IO allows one pending GET; a second one is a protocol error
-                SocketIoEndpoint.badRequest(exchange, 3, "overlapping poll");
-                closeLater("overlapping polls");
-                return;
-            }
-            if (!outbox.isEmpty()) {
-                flushTo(exchange);
-                return;
-            }
-            pendingPoll = exchange;
-            // a poll the client abandoned (its connection closed) must not swallow packets; one listener per
-            // connection and session, as keep-alive connections carry many polls
-            ServerConnection connection = exchange.getConnection();
-            if (connection.putAttachment(POLLING_SESSION, this) != this) {
-                connection.addCloseListener(this::onPollConnectionClosed);
-            }
-            exchange.dispatch(SameThreadExecutor.INSTANCE, () -> { });
-        }
-    }
-
-    private synchronized void onPollConnectionClosed(ServerConnection connection) {
-        if (pendingPoll != null && pendingPoll.getConnection() == connection) {
-            pendingPoll = null;
-        }
-    }
-
-    /** POST of a polling session: its body holds packets separated by the record separator. */
-    void onPollData(byte[] body) {
-        int start = 0;
-        for (int i = 0; i <= body.length; i++) {
-            if (i == body.length || body[i] == SocketIoPackets.RECORD_SEPARATOR) {
-                if (i > start) {
-                    onPacket(new String(body, start, i - start, StandardCharsets.UTF_8));
-                }
-                start = i + 1;
-            }
-        }
-    }
-
-    synchronized boolean isPolling() {
-        return webSocket == null && !closed;
-    }
-
-    private void flushTo(HttpServerExchange exchange) {
-        List<byte[]> packets = new ArrayList<>(outbox);
-        outbox.clear();
-        int size = 0;
-        for (byte[] packet : packets) {
-            size += packet.length;
-        }
-        answerPoll(exchange, SocketIoPackets.join(packets), size);
-    }
-
-    private void answerPoll(HttpServerExchange exchange, byte[] payload, int countedBytes) {
-        Runnable send = () -> {
-            SocketIoEndpoint.pollingHeaders(exchange);
-            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=UTF-8");
-            exchange.getResponseSender().send(ByteBuffer.wrap(payload));
-            pendingBytes.addAndGet(-countedBytes);
-        };
-        if (exchange.isInIoThread()) {
-            send.run();
-        } else {
-            exchange.getIoThread().execute(send);
-        }
-    }
-
-    /** Sends an Engine.IO packet on whatever transport the session has now. */
-    private void send(byte[] packet) {
-        boolean tooSlow;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            long pending = pendingBytes.addAndGet(packet.length);
-            tooSlow = pending > context.settings().maxOutboundBytes();
-            if (!tooSlow) {
-                if (webSocket != null) {
-                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length));
-                } else {
-                    outbox.add(packet);
-                    if (pendingPoll != null && probe == null) {
-                        HttpServerExchange poll = pendingPoll;
-                        pendingPoll = null;
-                        flushTo(poll);
-                    }
-                }
-            }
-        }
-        if (tooSlow) {
-            close("session too slow: more than " + context.settings().maxOutboundBytes() + " bytes waiting");
-        }
     }
 
     // ------------------------------------------------------------------ Engine.IO and Socket.IO
 
     /** One Engine.IO packet from the client, whatever the transport. */
-    void onPacket(String text) {
+    @Override
+    public void onPacket(String text) {
         if (!admitPacket()) {
             return;
         }
@@ -341,7 +153,7 @@ final class EngineIoSession implements Subscriber {
                 return true;
             }
         }
-        close(POLICY_VIOLATION, "more than " + limit + " packets per second (RELAY_SOCKETIO_MAX_PACKETS_PER_SECOND)");
+        close(CloseCodes.POLICY_VIOLATION, "more than " + limit + " packets per second (RELAY_SOCKETIO_MAX_PACKETS_PER_SECOND)");
         return false;
     }
 
@@ -414,8 +226,70 @@ final class EngineIoSession implements Subscriber {
         connected = true;
         cancel(connectTimer);
         scheduleExpiry(verified.expiresAt());
+        JsonNode pid = auth == null ? null : auth.get("pid");
+        if (pid == null || pid.isNull()) {
+            sendConnected(SocketIoRecovery.newPid());
+            return;
+        }
+        SocketIoRecovery.Ask ask = SocketIoRecovery.read(pid, auth.get("offset"), context.positions().epoch());
+        // the close frame of a 4429 may never have reached the client: told in RECOVERY
+        previousClose = ask.pid() == null ? null : context.recentCloses().take(ask.pid(), verified.lobId()).orElse(null);
+        if (ask.problem() != null) {
+            sendConnected(SocketIoRecovery.newPid());
+            sendRecovery(false, ask.problem());
+            return;
+        }
+        // the CONNECT reply waits for the replay: socket.io-client buffers the replayed events until it comes,
+        // and only then can the reply say whether the recovery was complete (the same pid) or not (a new one)
+        SocketIoStream recovery;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            recoveringPid = ask.pid();
+            recovery = new SocketIoStream(this, context, ask.offset().asMap(), true);
+            stream = recovery;
+        }
+        recovery.start();
+    }
+
+    private void sendConnected(String pid) {
+        this.pid = pid;
         send(SocketIoPackets.socket(SocketIoPackets.CONNECT,
-                SocketIoPackets.JSON.createObjectNode().put("sid", socketId).toString()));
+                SocketIoPackets.JSON.createObjectNode().put("sid", socketId).put("pid", pid).toString()));
+    }
+
+    private void sendRecovery(boolean recovered, String reason) {
+        ObjectNode body = SocketIoPackets.JSON.createObjectNode().put("recovered", recovered);
+        if (reason != null) {
+            body.put("reason", reason);
+        }
+        io.notifyrelay.websocket.session.RecentCloses.Close closed = previousClose;
+        if (closed != null) {
+            io.notifyrelay.websocket.internal.ServerFrames.previousClose(body.putObject("previousClose"), closed);
+        }
+        send(SocketIoPackets.event(SocketIoContext.RECOVERY_EVENT, body.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void caughtUp(boolean recovered, String reason, String offset) {
+        SocketIoStream current;
+        String pid;
+        Long ack;
+        synchronized (this) {
+            current = stream;
+            pid = recoveringPid;
+            ack = registerAck;
+            registerAck = null;
+        }
+        if (current != null && current.recovering()) {
+            sendConnected(recovered ? pid : SocketIoRecovery.newPid());
+            sendRecovery(recovered, reason);
+        } else {
+            // the registration's own offset: a client that gets no event before it reconnects still recovers
+            respond(SocketIoPackets.JSON.createObjectNode(), true, principal.lobId(), registeredMessage(principal), ack,
+                    offset);
+        }
     }
 
     private void refuseConnect(String message) {
@@ -451,20 +325,22 @@ final class EngineIoSession implements Subscriber {
                     ackId);
             return;
         }
+        SocketIoStream registration;
         synchronized (this) {
             if (closed) {
                 return;
             }
-            if (registeredLob == null) {
-                registeredLob = lobId;
-                if (who.restrictedToContacts()) {
-                    context.registry().subscribeContacts(lobId, who.allowedContacts(), this);
-                } else {
-                    context.registry().subscribeLob(lobId, this);
-                }
+            registration = stream == null ? new SocketIoStream(this, context, java.util.Map.of(), false) : null;
+            if (registration != null) {
+                stream = registration;
+                registerAck = ackId;
             }
         }
-        respond(response, true, lobId, registeredMessage(who), ackId);
+        if (registration != null) {
+            registration.start(); // answered at the seam, with the offset to recover from (caughtUp)
+        } else {
+            respond(response, true, lobId, registeredMessage(who), ackId); // registering twice is harmless
+        }
     }
 
     private String registeredMessage(Principal who) {
@@ -483,6 +359,12 @@ final class EngineIoSession implements Subscriber {
     }
 
     private void respond(ObjectNode response, boolean success, String lobId, String message, Long ackId) {
+        respond(response, success, lobId, message, ackId, null);
+    }
+
+    /** @param offset a recovery offset for the response's last argument, or null */
+    private void respond(ObjectNode response, boolean success, String lobId, String message, Long ackId,
+                         String offset) {
         response.put("success", success);
         if (lobId == null) {
             response.putNull("lobId");
@@ -492,36 +374,30 @@ final class EngineIoSession implements Subscriber {
         response.put("socketId", socketId);
         response.put("message", message);
         byte[] json = response.toString().getBytes(StandardCharsets.UTF_8);
-        send(SocketIoPackets.event(SocketIoContext.REGISTER_RESPONSE_EVENT, json));
+        send(offset == null ? SocketIoPackets.event(SocketIoContext.REGISTER_RESPONSE_EVENT, json)
+                : SocketIoPackets.event(SocketIoContext.REGISTER_RESPONSE_EVENT, json, offset));
         if (ackId != null) {
             send(SocketIoPackets.ack(ackId, json));
         }
     }
 
+    // ------------------------------------------------------------------ SocketIoStream.Session
+
     @Override
-    public void deliver(RelayEvent event) {
-        Principal who = principal;
-        String lob;
-        synchronized (this) {
-            lob = registeredLob;
-        }
-        if (who == null || lob == null) {
-            return;
-        }
-        if (!lob.equals(event.lobId()) || !who.mayReceive(event.contactId())) {
-            // the registry should make this impossible; never let it through if it happens
-            refusedLog.error("Refused to deliver {} to socket.io session {} of lob {}", event, sid, lob);
-            return;
-        }
-        SocketIoContext.Encoded encoded = context.encode(event);
-        SocketIoContext.EventNames names = eventNames;
-        if (names.generic()) {
-            AckWindow window = acks;
-            send(window == null ? encoded.generic() : withAckId(encoded.generic(), event, window));
-        }
-        if (names.typed()) {
-            send(encoded.typed());
-        }
+    public Principal principal() {
+        return principal;
+    }
+
+    @Override
+    public void sendPacket(byte[] packet) {
+        send(packet);
+    }
+
+    /** A {@code notification} packet: with an acknowledgement id when the client connected with {@code auth.ack}. */
+    @Override
+    public void sendNotification(byte[] packet, RelayEvent event) {
+        AckWindow window = acks;
+        send(window == null ? packet : withAckId(packet, event, window));
     }
 
     /** {@code 42<id>["notification",…]}: the client's callback answers {@code 43<id>[…]}, see {@link #onAck}. */
@@ -549,7 +425,32 @@ final class EngineIoSession implements Subscriber {
         }
     }
 
-    private void heartbeat() {
+    @Override
+    public SocketIoContext.EventNames eventNames() {
+        return eventNames;
+    }
+
+    @Override
+    public boolean hasRoom() {
+        return outbound.hasRoom();
+    }
+
+    @Override
+    public boolean awaitRoom(long nanos) {
+        return outbound.awaitRoom(nanos);
+    }
+
+    @Override
+    public void whenRoom(Runnable task) {
+        outbound.whenRoom(task);
+    }
+
+    private boolean isClosed() {
+        return closed;
+    }
+
+    /** Called by the node's heartbeat sweep once per ping interval. */
+    void heartbeat() {
         if (awaitingPong) {
             close("no pong within " + context.pingInterval().toMillis() + " ms");
             return;
@@ -558,14 +459,26 @@ final class EngineIoSession implements Subscriber {
         send(PING_PACKET);
     }
 
-    /** At expiry the transport is closed; socket.io-client reconnects and sends its (fresh) auth again. */
+    /**
+     * As for /v1/ws (TokenLifecycle): a {@code TOKEN_EXPIRING} event before {@code exp}, and the transport closed at
+     * {@code exp} + grace. socket.io-client then reconnects with its (fresh) auth and recovers what it missed; a
+     * front-end may reconnect earlier on the warning ({@code socket.disconnect().connect()}) to refresh.
+     */
     private void scheduleExpiry(Instant expiresAt) {
-        long delayMs = Math.max(0, Duration.between(Instant.now(), expiresAt).toMillis());
-        expiryTimer = timerThread.executeAfter(() -> close("token expired"), delayMs, TimeUnit.MILLISECONDS);
+        Principal scheduledFor = principal;
+        expiry.schedule(timerThread, context.tokenLifecycle(), expiresAt, (exp, refreshWithinMs) -> {
+            if (principal == scheduledFor) {
+                ObjectNode body = SocketIoPackets.JSON.createObjectNode().put("expiresAt", exp.toString())
+                        .put("refreshWithin", refreshWithinMs);
+                send(SocketIoPackets.event(SocketIoContext.TOKEN_EXPIRING_EVENT,
+                        body.toString().getBytes(StandardCharsets.UTF_8)));
+            }
+        }, () -> close(CloseCodes.UNAUTHORIZED, "token expired"));
     }
 
     /** Lets the last packets (a CONNECT_ERROR) reach the client before the session ends. */
-    private void closeLater(String reason) {
+    @Override
+    public void closeLater(String reason) {
         timerThread.executeAfter(() -> close(reason), 1, TimeUnit.SECONDS);
     }
 
@@ -574,54 +487,47 @@ final class EngineIoSession implements Subscriber {
         close(NORMAL_CLOSURE, reason);
     }
 
-    private void close(int webSocketCloseCode, String reason) {
-        WebSocketChannel ws;
+    /**
+     * @param code the close code a /v1/ws session would get (4429 too slow, 4401 token expired, 1001 node stopping,
+     *             ...), counted in relay_sessions_closed and sent in the WebSocket's close frame; 1000 for ends
+     *             that are not the relay's decision
+     */
+    @Override
+    public void close(int code, String reason) {
+        if (code != NORMAL_CLOSURE && !isClosed()) {
+            context.metrics().closed(code);
+            Principal who = principal;
+            if (code == CloseCodes.TOO_SLOW && who != null && pid != null) {
+                context.recentCloses().remember(pid, who.lobId(), code, reason);
+            }
+        }
+        closeWith(code, reason);
+    }
+
+    private void closeWith(int webSocketCloseCode, String reason) {
         String releaseLob;
-        WebSocketChannel probing;
-        HttpServerExchange poll;
-        String lob;
+        SocketIoStream ending;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            ws = webSocket;
-            probing = probe;
-            poll = pendingPoll;
-            pendingPoll = null;
-            outbox.clear();
-            lob = registeredLob;
-            registeredLob = null;
+            ending = stream;
             releaseLob = admittedLob;
             admittedLob = null;
         }
         leaveUnauthenticated();
         log.debug("socket.io session {} closed: {}", sid, reason);
-        cancel(pingTimer);
         cancel(connectTimer);
-        cancel(expiryTimer);
-        Principal who = principal;
-        if (lob != null && who != null) {
-            if (who.restrictedToContacts()) {
-                context.registry().unsubscribeContacts(lob, who.allowedContacts(), this);
-            } else {
-                context.registry().unsubscribeLob(lob, this);
-            }
+        expiry.cancel();
+        if (ending != null) {
+            ending.end();
         }
         if (releaseLob != null) {
             context.lobSessions().release(releaseLob);
         }
         context.sessions().remove(sid, this);
-        if (poll != null) {
-            answerPoll(poll, CLOSE_PACKET, 0);
-        }
-        for (WebSocketChannel channel : new WebSocketChannel[] {ws, probing}) {
-            if (channel != null && channel.isOpen()) {
-                WebSockets.sendClose(webSocketCloseCode, "", channel, null);
-                channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel),
-                        context.settings().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
+        transport.close(webSocketCloseCode, reason);
     }
 
     private static String errorJson(String message) {
@@ -631,26 +537,6 @@ final class EngineIoSession implements Subscriber {
     private static void cancel(XnioExecutor.Key key) {
         if (key != null) {
             key.remove();
-        }
-    }
-
-    private final class Written implements WebSocketCallback<Void> {
-        private final int size;
-
-        Written(int size) {
-            this.size = size;
-        }
-
-        @Override
-        public void complete(WebSocketChannel channel, Void context) {
-            pendingBytes.addAndGet(-size);
-        }
-
-        @Override
-        public void onError(WebSocketChannel channel, Void context, Throwable throwable) {
-            pendingBytes.addAndGet(-size);
-            log.debug("Write to socket.io session {} failed: {}", sid, throwable.toString());
-            IoUtils.safeClose(channel);
         }
     }
 }

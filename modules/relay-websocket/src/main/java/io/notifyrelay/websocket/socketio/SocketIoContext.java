@@ -3,12 +3,16 @@ package io.notifyrelay.websocket.socketio;
 import io.notifyrelay.websocket.DeliveryOutcomes;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.TokenVerifier;
+import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.Subscriber;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
 import io.notifyrelay.websocket.SocketIoLimits;
 import io.notifyrelay.websocket.WebSocketSettings;
 import io.notifyrelay.websocket.internal.LobSessionCounts;
+import io.notifyrelay.websocket.internal.SessionMetrics;
+import io.notifyrelay.websocket.TokenLifecycle;
+import io.notifyrelay.websocket.session.DeliveryPositions;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentMap;
@@ -20,18 +24,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param sessions        live sessions by Engine.IO sid (polling requests and upgrades find theirs here)
  * @param lobSessions     authenticated sessions per LOB, shared with /v1/ws
  * @param unauthenticated sessions that have not completed a CONNECT with a valid token
+ * @param replayer        replays what a reconnecting client missed
+ * @param positions       the node's delivery positions (consumer thread only)
+ * @param metrics         the session metrics /v1/ws sessions count in too
+ * @param tokenLifecycle  the expiry warning and refresh grace, as for /v1/ws
  */
 record SocketIoContext(WebSocketSettings settings, TokenVerifier tokenVerifier,
                        SubscriptionRegistry<Subscriber> registry, PartitionView partitions,
                        ConcurrentMap<String, EngineIoSession> sessions, Duration pingInterval, Duration pingTimeout,
                        EncodingCache cache, SocketIoLimits limits, LobSessionCounts lobSessions,
-                       AtomicInteger unauthenticated, DeliveryOutcomes outcomes) {
+                       AtomicInteger unauthenticated, Replayer replayer, DeliveryPositions positions,
+                       SessionMetrics metrics, TokenLifecycle tokenLifecycle,
+                       io.notifyrelay.websocket.session.RecentCloses recentCloses,
+                       DeliveryOutcomes outcomes) {
 
     /** The event a front-end emits to register its socket for a LOB. */
     static final String REGISTER_EVENT = "REGISTER_SOCKET";
     static final String REGISTER_RESPONSE_EVENT = "REGISTER_SOCKET_RESPONSE";
     /** The event every notification is emitted as (unless the client asks for payloadType names only). */
     static final String NOTIFICATION_EVENT = "notification";
+    /** After a reconnect that asked for recovery: {@code {recovered, reason}} (docs/socket-io.md). */
+    static final String RECOVERY_EVENT = "RECOVERY";
+    /** Before the token expires: {@code {expiresAt, refreshWithin}}; reconnect (a new CONNECT auth) to refresh. */
+    static final String TOKEN_EXPIRING_EVENT = "TOKEN_EXPIRING";
 
     int maxPayloadBytes() {
         return settings.maxInboundFrameBytes();
@@ -78,32 +93,35 @@ record SocketIoContext(WebSocketSettings settings, TokenVerifier tokenVerifier,
         }
     }
 
-    /** An event as socket.io packets: {@code 42["notification",<json>]} and {@code 42["<payloadType>",<json>]}. */
-    record Encoded(RelayEvent event, byte[] generic, byte[] typed) {
+    /**
+     * An event as socket.io packets: {@code 42["notification",<json>,"<offset>"]} and
+     * {@code 42["<payloadType>",<json>,"<offset>"]}; the offset is what the client sends back to recover.
+     */
+    record Encoded(RelayEvent event, String offset, byte[] generic, byte[] typed) {
+
+        static Encoded of(RelayEvent event, String offset) {
+            byte[] json = event.notification();
+            return new Encoded(event, offset, SocketIoPackets.event(NOTIFICATION_EVENT, json, offset),
+                    SocketIoPackets.event(event.payloadType().name(), json, offset));
+        }
     }
 
     /**
-     * Encodes each event once however many socket.io sessions receive it. Events are dispatched one at a time
-     * by the consumer thread, so remembering the last one is enough; the RelayEvent's own memo is left to the
-     * /v1/ws encoder so the two protocols do not evict each other's bytes.
+     * Encodes each live event once for all caught-up sessions (they share its offset). Events are dispatched one
+     * at a time by the consumer thread, so remembering the last one is enough; the RelayEvent's own memo is left to
+     * the /v1/ws encoder so the two protocols do not evict each other's bytes.
      */
     static final class EncodingCache {
         private volatile Encoded last;
 
-        Encoded encode(RelayEvent event) {
+        Encoded encode(RelayEvent event, String sharedOffset) {
             Encoded current = last;
-            if (current != null && current.event() == event) {
+            if (current != null && current.event() == event && current.offset() == sharedOffset) {
                 return current;
             }
-            byte[] json = event.notification();
-            Encoded encoded = new Encoded(event, SocketIoPackets.event(NOTIFICATION_EVENT, json),
-                    SocketIoPackets.event(event.payloadType().name(), json));
+            Encoded encoded = Encoded.of(event, sharedOffset);
             last = encoded;
             return encoded;
         }
-    }
-
-    Encoded encode(RelayEvent event) {
-        return cache.encode(event);
     }
 }

@@ -2,12 +2,16 @@ package io.notifyrelay.websocket.socketio;
 
 import io.notifyrelay.websocket.DeliveryOutcomes;
 import io.notifyrelay.core.auth.TokenVerifier;
+import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.Subscriber;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
 import io.notifyrelay.websocket.SocketIoLimits;
 import io.notifyrelay.websocket.WebSocketSettings;
 import io.notifyrelay.websocket.internal.LobSessionCounts;
+import io.notifyrelay.websocket.internal.SessionMetrics;
+import io.notifyrelay.websocket.TokenLifecycle;
+import io.notifyrelay.websocket.session.DeliveryPositions;
 import io.notifyrelay.websocket.listener.UpgradedConnections;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -64,23 +68,20 @@ public final class SocketIoEndpoint implements HttpHandler {
      * @param lobSessions authenticated sessions per LOB, the same counts /v1/ws sessions take
      * @param upgraded    counts this endpoint's WebSockets as sessions, not pending connections
      * @param admission   the node's check for a handshake that makes a new session; it answers refused ones itself
+     * @param replayer    replays what a reconnecting client missed (connection state recovery)
+     * @param positions   the node's delivery positions, from which the offsets events carry are built
      */
     public SocketIoEndpoint(WebSocketSettings settings, TokenVerifier tokenVerifier,
                             SubscriptionRegistry<Subscriber> registry, PartitionView partitions, SocketIoLimits limits,
                             LobSessionCounts lobSessions, UpgradedConnections upgraded,
-                            Predicate<HttpServerExchange> admission) {
-        this(settings, tokenVerifier, registry, partitions, limits, lobSessions, upgraded, admission,
-                DeliveryOutcomes.NONE);
-    }
-
-    /** @param outcomes where acknowledged events (clients connected with {@code auth.ack: true}) are reported */
-    public SocketIoEndpoint(WebSocketSettings settings, TokenVerifier tokenVerifier,
-                            SubscriptionRegistry<Subscriber> registry, PartitionView partitions, SocketIoLimits limits,
-                            LobSessionCounts lobSessions, UpgradedConnections upgraded,
-                            Predicate<HttpServerExchange> admission, DeliveryOutcomes outcomes) {
+                            Predicate<HttpServerExchange> admission, Replayer replayer, DeliveryPositions positions,
+                            SessionMetrics metrics, TokenLifecycle tokenLifecycle,
+                            io.notifyrelay.websocket.session.RecentCloses recentCloses,
+                            DeliveryOutcomes outcomes) {
         this.context = new SocketIoContext(settings, tokenVerifier, registry, partitions, new ConcurrentHashMap<>(),
                 settings.heartbeatInterval(), PING_TIMEOUT, new SocketIoContext.EncodingCache(), limits, lobSessions,
-                new AtomicInteger(), outcomes);
+                new AtomicInteger(), replayer, positions, metrics, tokenLifecycle,
+                recentCloses, outcomes);
         this.webSocketHandshake = new WebSocketProtocolHandshakeHandler(upgraded.counting(this::onWebSocket),
                 exchange -> badRequest(exchange, 3, "Bad request"));
         this.admission = admission;
@@ -96,9 +97,15 @@ public final class SocketIoEndpoint implements HttpHandler {
         return context.sessions().size();
     }
 
+    /** One Engine.IO heartbeat for every session: called by the node's one heartbeat timer, every ping interval. */
+    public void heartbeat() {
+        context.sessions().values().forEach(EngineIoSession::heartbeat);
+    }
+
     /** Ends every session (their clients reconnect, to this node or another). */
     public void closeAll(String reason) {
-        context.sessions().values().forEach(session -> session.close(reason));
+        context.sessions().values().forEach(session -> session.close(io.notifyrelay.websocket.CloseCodes.GOING_AWAY,
+                reason));
     }
 
     @Override
@@ -173,15 +180,15 @@ public final class SocketIoEndpoint implements HttpHandler {
             return;
         }
         if (Methods.GET.equals(exchange.getRequestMethod())) {
-            session.onPoll(exchange);
+            session.transport().onPoll(exchange);
         } else if (Methods.POST.equals(exchange.getRequestMethod())) {
-            if (!session.isPolling()) {
+            if (!session.transport().isPolling()) {
                 badRequest(exchange, 3, "Bad request");
                 return;
             }
             exchange.setMaxEntitySize(context.maxPayloadBytes());
             exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
-                session.onPollData(body);
+                session.transport().onPollData(body);
                 pollingHeaders(ex);
                 ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html");
                 ex.getResponseSender().send("ok");
@@ -202,17 +209,17 @@ public final class SocketIoEndpoint implements HttpHandler {
         EngineIoSession session;
         if (sid == null) {
             session = newSession(channel.getIoThread());
-            session.attachWebSocket(channel);
+            session.transport().attachWebSocket(channel);
             context.sessions().put(session.sid(), session);
         } else {
             session = context.sessions().get(sid);
-            if (session == null || !session.attachProbe(channel)) {
+            if (session == null || !session.transport().attachProbe(channel)) {
                 IoUtils.safeClose(channel);
                 return;
             }
         }
         channel.getReceiveSetter().set(new FrameListener(session, context.maxPayloadBytes()));
-        channel.addCloseTask(closed -> session.onWebSocketClosed(closed));
+        channel.addCloseTask(closed -> session.transport().onWebSocketClosed(closed));
         if (sid == null) {
             WebSockets.sendText(new String(session.openPacket(false), StandardCharsets.UTF_8), channel, null);
             session.start();
@@ -274,7 +281,7 @@ public final class SocketIoEndpoint implements HttpHandler {
 
         @Override
         protected void onFullTextMessage(WebSocketChannel channel, BufferedTextMessage message) {
-            session.onWebSocketText(channel, message.getData());
+            session.transport().onWebSocketText(channel, message.getData());
         }
 
         @Override

@@ -94,6 +94,15 @@ final class SocketIoPackets {
         return out.toByteArray();
     }
 
+    /** {@code 42["name",<json>,"<offset>"]}: an event whose last argument is a recovery offset (base64url, no escaping). */
+    static byte[] event(String name, byte[] jsonArgument, String offset) {
+        byte[] plain = event(name, jsonArgument);
+        byte[] tail = (",\"" + offset + "\"]").getBytes(StandardCharsets.US_ASCII);
+        byte[] out = java.util.Arrays.copyOf(plain, plain.length - 1 + tail.length);
+        System.arraycopy(tail, 0, out, plain.length - 1, tail.length);
+        return out;
+    }
+
     /** {@code 43<id>[<json>]}: the answer to an event the client emitted with an acknowledgement callback. */
     static byte[] ack(long ackId, byte[] jsonArgument) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(jsonArgument.length + 24);

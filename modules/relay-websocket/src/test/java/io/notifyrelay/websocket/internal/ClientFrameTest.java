@@ -85,6 +85,16 @@ class ClientFrameTest {
             assertEquals(new ClientFrame.Auth("eyJ.a.b"), ClientFrame.parse("{\"type\":\"auth\",\"token\":\"eyJ.a.b\"}"));
         }
 
+        @Test
+        void thePreviousSessionIsAHintAShortStringOrNothing() {
+            assertEquals(new ClientFrame.Auth("eyJ.a.b", "s-1"),
+                    ClientFrame.parse("{\"type\":\"auth\",\"token\":\"eyJ.a.b\",\"previousSession\":\"s-1\"}"));
+            assertEquals(new ClientFrame.Auth("eyJ.a.b", null), ClientFrame.parse(
+                    "{\"type\":\"auth\",\"token\":\"eyJ.a.b\",\"previousSession\":\"" + "x".repeat(65) + "\"}"));
+            assertEquals(new ClientFrame.Auth("eyJ.a.b", null),
+                    ClientFrame.parse("{\"type\":\"auth\",\"token\":\"eyJ.a.b\",\"previousSession\":7}"));
+        }
+
         @ParameterizedTest
         @ValueSource(strings = {"{\"type\":\"auth\"}", "{\"type\":\"auth\",\"token\":null}",
             "{\"type\":\"auth\",\"token\":\"\"}", "{\"type\":\"auth\",\"token\":\"   \"}",

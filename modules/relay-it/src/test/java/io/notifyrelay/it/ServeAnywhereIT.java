@@ -9,20 +9,33 @@ import io.notifyrelay.testkit.RealKafka;
 import io.notifyrelay.testkit.WsTestClient;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** RELAY_MODE=broadcast: every node reads every partition and serves any subscription. */
+/**
+ * The default mode (anywhere): every node reads every partition and serves any subscription; the group member
+ * beside it owns a share. RELAY_MODE=broadcast, its old name, is the same mode.
+ */
 @RealKafka
-class BroadcastIT {
+class ServeAnywhereIT {
 
-    @Test
-    void everyNodeDeliversEveryContact(KafkaBackend kafka) {
-        String topic = TestRelays.uniqueName("broadcast");
+    @ParameterizedTest
+    @NullSource
+    @ValueSource(strings = "broadcast")
+    void everyNodeDeliversEveryContact(String mode, KafkaBackend kafka) {
+        String topic = TestRelays.uniqueName("anywhere");
         kafka.createTopic(topic, TestRelays.PARTITIONS);
-        try (RelayCluster cluster = new RelayCluster(kafka, topic, env -> env.put("RELAY_MODE", "broadcast"));
+        try (RelayCluster cluster = new RelayCluster(kafka, topic, env -> {
+                if (mode == null) {
+                    env.remove("RELAY_MODE"); // the shipped default
+                } else {
+                    env.put("RELAY_MODE", mode);
+                }
+            });
              NotifyPublisher publisher = NotifyPublisher.builder().bootstrapServers(kafka.bootstrapServers())
                      .topic(topic).build()) {
             RelayNode first = cluster.startNode();
@@ -30,7 +43,7 @@ class BroadcastIT {
             assertEquals(TestRelays.PARTITIONS, RelayCluster.partitionsOf(first).size());
             assertEquals(TestRelays.PARTITIONS, RelayCluster.partitionsOf(second).size());
             JsonNode routes = Notifications.tree(TestRelays.get(first, "/v1/routes").body());
-            assertEquals("broadcast", routes.path("mode").asText());
+            assertEquals("anywhere", routes.path("mode").asText());
             routes.path("partitions").forEach(p -> assertEquals("any", p.path("owner").asText()));
 
             String lob = TestRelays.uniqueName("lob");
