@@ -91,8 +91,11 @@ test('a socket.io client connected with auth.ack acknowledges with the standard 
   const socket = io(relay.httpUrl, { reconnection: false, auth: { token: token({ lob: 'lob-ack-sio' }), ack: true } });
   t.after(() => socket.close());
   const handled = [];
-  socket.on('notification', (notification, acknowledge) => {
+  // socket.io-client hands the acknowledgement callback as the last argument, after the recovery offset
+  socket.on('notification', (notification, ...rest) => {
     handled.push(notification.payload.contactId);
+    const acknowledge = rest[rest.length - 1];
+    assert.equal(typeof acknowledge, 'function');
     acknowledge();
   });
   let registered = null;
