@@ -215,6 +215,11 @@ export interface ClientOptions {
   cursors?: string[];
   /** RFC 3339 time: on the first subscription, replay events from then on (if the relay can). */
   since?: string;
+  /**
+   * Acknowledge each notification to the relay once its listeners ran (they run synchronously), so the Notify API
+   * gets an `acknowledged` receipt for it. Default false.
+   */
+  ack?: boolean;
   /** How many recent event ids are remembered to drop duplicates. Default 10000. */
   dedupeSize?: number;
   /** Time for a connection to be accepted and answer; default 10000 ms. */

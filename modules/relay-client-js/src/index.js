@@ -387,6 +387,8 @@ export class NotifyRelayClient {
     this._subscribeTimeoutMs = options.subscribeTimeoutMs ?? DEFAULTS.subscribeTimeoutMs;
     this._requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this._since = options.since ?? null;
+    /** Acknowledge each notification once its listeners ran: the relay turns it into an `acknowledged` receipt. */
+    this._ack = options.ack === true;
     /**
      * Since when each partition (LOB-wide, key `p:<n>`) or contact (`c:<id>`) has been served: where a resume
      * must start for those the client has no cursor for.
@@ -1101,7 +1103,7 @@ export class NotifyRelayClient {
 
   /** subscribe (for `contacts`, or the whole LOB when null), resuming where needed; one at a time per node. */
   _sendSubscribe(conn, contacts, partitions) {
-    const frame = { type: 'subscribe' };
+    const frame = this._ack ? { type: 'subscribe', ack: true } : { type: 'subscribe' };
     if (contacts) {
       if (contacts.length === 0) {
         return;
@@ -1364,6 +1366,9 @@ export class NotifyRelayClient {
     this._emit('notification', notification);
     if (PAYLOAD_TYPES.includes(notification.payloadType)) {
       this._emit(notification.payloadType, notification);
+    }
+    if (this._ack && typeof frame.id === 'string') {
+      conn.send({ type: 'ack', ids: [frame.id] });
     }
   }
 

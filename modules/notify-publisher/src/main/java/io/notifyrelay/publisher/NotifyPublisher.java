@@ -109,8 +109,31 @@ public final class NotifyPublisher implements AutoCloseable {
      * Kafka errors complete the future exceptionally.
      */
     public CompletableFuture<PublishResult> publishAsync(String lobId, String contactId, byte[] notificationJson) {
+        return publishAsync(lobId, contactId, notificationJson, Expiry.NONE);
+    }
+
+    /**
+     * As {@link #publishAsync(String, String, byte[])}, expiring as {@code expiry} says ({@code ce_expirytime}):
+     * past it the relay shows the notification to nobody and produces an {@code expired} receipt.
+     */
+    public CompletableFuture<PublishResult> publishAsync(String lobId, String contactId, byte[] notificationJson,
+                                                         Expiry expiry) {
         requireNonBlank(contactId, "contactId");
-        return send(lobId, contactId, notificationJson);
+        return send(lobId, contactId, notificationJson, expiry);
+    }
+
+    /** As {@link #publish(String, String, byte[])}, expiring as {@code expiry} says. */
+    public PublishResult publish(String lobId, String contactId, byte[] notificationJson, Expiry expiry) {
+        return await(publishAsync(lobId, contactId, notificationJson, expiry));
+    }
+
+    public PublishResult publish(String lobId, String contactId, String notificationJson, Expiry expiry) {
+        return publish(lobId, contactId, utf8(notificationJson), expiry);
+    }
+
+    /** Publishes under the contactId found inside the notification, expiring as {@code expiry} says. */
+    public PublishResult publish(String lobId, byte[] notificationJson, Expiry expiry) {
+        return await(publishAsync(lobId, notificationJson, expiry));
     }
 
     public CompletableFuture<PublishResult> publishAsync(String lobId, String contactId, String notificationJson) {
@@ -119,7 +142,12 @@ public final class NotifyPublisher implements AutoCloseable {
 
     /** Publishes without waiting, under the contactId found inside the notification. */
     public CompletableFuture<PublishResult> publishAsync(String lobId, byte[] notificationJson) {
-        return send(lobId, null, notificationJson);
+        return send(lobId, null, notificationJson, Expiry.NONE);
+    }
+
+    /** Publishes without waiting, under the contactId found inside the notification, expiring as told. */
+    public CompletableFuture<PublishResult> publishAsync(String lobId, byte[] notificationJson, Expiry expiry) {
+        return send(lobId, null, notificationJson, expiry);
     }
 
     public CompletableFuture<PublishResult> publishAsync(String lobId, String notificationJson) {
@@ -137,9 +165,11 @@ public final class NotifyPublisher implements AutoCloseable {
         producer.close(Duration.ofSeconds(30));
     }
 
-    private CompletableFuture<PublishResult> send(String lobId, String expectedContactId, byte[] notificationJson) {
+    private CompletableFuture<PublishResult> send(String lobId, String expectedContactId, byte[] notificationJson,
+                                                  Expiry expiry) {
         requireNonBlank(lobId, "lobId");
         Objects.requireNonNull(notificationJson, "notificationJson");
+        Objects.requireNonNull(expiry, "expiry");
         NotificationValidation validation = schema.validate(notificationJson);
         if (!validation.isValid()) {
             throw new InvalidNotificationException(validation.errors());
@@ -162,6 +192,11 @@ public final class NotifyPublisher implements AutoCloseable {
         headers.add(CloudEventHeaders.TYPE, utf8(validation.payloadType().cloudEventType()));
         headers.add(CloudEventHeaders.TIME, utf8(DateTimeFormatter.ISO_INSTANT.format(now)));
         headers.add(CloudEventHeaders.LOB_ID, utf8(lobId));
+        Instant expiresAt = expiry.resolve(now);
+        if (expiresAt != null) {
+            headers.add(CloudEventHeaders.EXPIRY_TIME,
+                    utf8(DateTimeFormatter.ISO_INSTANT.format(expiresAt.truncatedTo(ChronoUnit.MILLIS))));
+        }
         headers.add(CloudEventHeaders.CONTENT_TYPE, utf8(CloudEventHeaders.JSON_CONTENT_TYPE));
         PublishTracing.Publication trace = tracing.start(eventId);
         trace.headers().forEach((name, value) -> headers.add(name, utf8(value)));

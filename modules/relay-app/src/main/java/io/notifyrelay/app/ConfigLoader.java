@@ -252,16 +252,19 @@ public final class ConfigLoader {
             nodeId = hostName();
         }
         Duration shutdown = positiveDuration(ConfigOption.SHUTDOWN_TIMEOUT);
-        RelayConfig.Edge edge = new EdgeOptions(this::string, this::duration, problems,
-                DescriptorLimit.ofThisProcess()).edge(port);
+        EdgeOptions edgeOptions = new EdgeOptions(this::string, this::duration, problems,
+                DescriptorLimit.ofThisProcess());
+        RelayConfig.Edge edge = edgeOptions.edge(port);
         RelayConfig.Tracing tracing = tracing();
+        RelayConfig.Feedback feedback = new FeedbackOptions(this::string, edgeOptions, problems)
+                .feedback(kafka.topic(), deadLetterTopic);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         RelayConfig.Logging logging = new RelayConfig.Logging(logFormat,
                 string(ConfigOption.LOG_LEVEL).toUpperCase(Locale.ROOT));
         return new RelayConfig(kafka, http, auth, sessions, replay, records, limits, logging, nodeId, shutdown, edge,
-                tracing);
+                tracing, feedback);
     }
 
     private String publicKeyPem() {

@@ -93,6 +93,17 @@ public enum ConfigOption {
             + "this node; beyond, replay_busy. LOBs take turns, so one LOB's backlog never delays another's."),
     DEAD_LETTER_TOPIC(null, "Topic that gets a copy of every record that cannot be relayed, with headers saying "
             + "where it came from and why; none disables. Default: <topic>.dlq (created if missing)."),
+    RECEIPTS_TOPIC(null, "Topic that gets a receipt (delivered, undelivered, expired, dropped, acknowledged) for "
+            + "notifications, for the Notify API to fall back on; none disables. Default: <topic>.receipts (created if "
+            + "missing)."),
+    RECEIPTS_MAX_QUEUED("10000", "Receipts one node may hold waiting for Kafka; beyond, new ones are dropped and "
+            + "counted (relay_receipts_lost_total{reason=\"overflow\"}), never waited for."),
+    PRESENCE_TOPIC(null, "Compacted topic on which the nodes share their session counts (for GET /v1/presence and "
+            + "undelivered receipts); none disables both. Default: <topic>.presence (created if missing)."),
+    PRESENCE_INTERVAL("2s", "How often a node publishes its session counts; a node silent for three intervals is "
+            + "no longer counted. 500ms to 1m."),
+    PRESENCE_MAX_CONTACTS("20000", "Most contact entries one node publishes (its LOB totals stay exact); beyond, "
+            + "its record says truncated and other nodes assume an unlisted contact of its LOBs may be online."),
     VALIDATION("lenient", "lenient: relay any JSON object with a known payloadType and an object payload; strict: "
             + "also require it to match schemas/notification.schema.json (the rest is dead-lettered)."),
     MAX_SESSIONS("100000", "Sessions one node accepts; beyond, the WebSocket handshake gets 503."),

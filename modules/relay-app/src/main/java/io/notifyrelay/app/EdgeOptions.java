@@ -95,7 +95,8 @@ final class EdgeOptions {
         return port;
     }
 
-    private int intBetween(ConfigOption option, int min, int max) {
+    /** The option as a whole number in [min, max]; -1 and a problem otherwise. Shared with {@link FeedbackOptions}. */
+    int intBetween(ConfigOption option, int min, int max) {
         String value = string.apply(option);
         try {
             int parsed = Integer.parseInt(value);
@@ -110,7 +111,7 @@ final class EdgeOptions {
         }
     }
 
-    private Duration durationBetween(ConfigOption option, Duration min, Duration max) {
+    Duration durationBetween(ConfigOption option, Duration min, Duration max) {
         int before = problems.size();
         Duration value = duration.apply(option);
         if (problems.size() == before && (value.compareTo(min) < 0 || value.compareTo(max) > 0)) {

@@ -23,20 +23,24 @@ final class GroupDuties implements RecordHandler {
     private final RelayMetrics metrics;
     /** Null when dead-lettering is off. */
     private final DeadLetterQueue deadLetters;
+    /** Expired and undelivered receipts, exactly one per event for the cluster. */
+    private final DeliveryFeedback feedback;
     private final AtomicLong recordsRejected = new AtomicLong();
     private final AtomicLong eventsHandled = new AtomicLong();
     /** A flood of bad records must not become a flood of log lines. */
     private final RateLimitedLog rejectedLog = new RateLimitedLog(log, 20);
 
-    GroupDuties(RelayMetrics metrics, DeadLetterQueue deadLetters) {
+    GroupDuties(RelayMetrics metrics, DeadLetterQueue deadLetters, DeliveryFeedback feedback) {
         this.metrics = metrics;
         this.deadLetters = deadLetters;
+        this.feedback = feedback;
     }
 
     /** Once per event for the cluster, on the group member that owns its partition. */
     @Override
     public void onEvent(RelayEvent event) {
         eventsHandled.incrementAndGet();
+        feedback.onceForCluster(event);
     }
 
     @Override

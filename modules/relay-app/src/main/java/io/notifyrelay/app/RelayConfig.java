@@ -14,7 +14,18 @@ import java.util.Set;
 /** A relay node's whole configuration, one typed record per concern, validated by {@link ConfigLoader}. */
 public record RelayConfig(Kafka kafka, Http http, Auth auth, Sessions sessions, Replay replay, Records records,
                           Limits limits, Logging logging, String nodeId, Duration shutdownTimeout, Edge edge,
-                          Tracing tracing) {
+                          Tracing tracing, Feedback feedback) {
+
+    /**
+     * What the relay tells the Notify API: receipts and presence.
+     *
+     * @param receiptsTopic   where receipts go, or null for nowhere
+     * @param presenceTopic   where nodes share session counts, or null (no /v1/presence, no undelivered receipts)
+     * @param presenceInterval how often a node publishes its counts
+     */
+    public record Feedback(String receiptsTopic, int receiptsMaxQueued, String presenceTopic,
+                           Duration presenceInterval, int presenceMaxContacts) {
+    }
 
     /**
      * What anonymous clients may make the listener hold, what a socket.io client may send, and where operators'

@@ -4,6 +4,7 @@ import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.JwtTokenVerifier;
+import io.notifyrelay.core.presence.NodePresence;
 import io.notifyrelay.core.routing.ContactPartitioner;
 import io.notifyrelay.core.routing.ContactPartitioners;
 import io.notifyrelay.core.routing.RouteTable;
@@ -28,6 +29,7 @@ import io.notifyrelay.websocket.RelayWebSocketServer;
 import io.notifyrelay.websocket.WebSocketSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -72,6 +74,8 @@ public final class RelayNode implements AutoCloseable {
     private final DeadLetterQueue deadLetters;
     private final JwtTokenVerifier tokenVerifier;
     private final RelayTracing tracing;
+    /** Expiry, receipts and presence (issue 14). */
+    private final DeliveryFeedback feedback;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicLong eventsConsumed = new AtomicLong();
     private final AtomicLong eventsDelivered = new AtomicLong();
@@ -90,6 +94,8 @@ public final class RelayNode implements AutoCloseable {
         ConsumerSettings probe = TopicReaders.settings(config, "notify-relay", RelayMode.GROUP);
         this.topic = TopicInspector.describe(probe, kafka.startupTimeout());
         this.tracing = tracing != null ? tracing : RelayTracing.create(config.tracing(), kafka.topic());
+        this.feedback = DeliveryFeedback.open(config, probe, consumerFactory, this::localPresence, tokenVerifier,
+                metrics.registry(), Clock.systemUTC());
 
         // the listener must be bound before the advertised URL (and so the consumer's client id) is known
         TopicReaders[] readersRef = new TopicReaders[1];
@@ -108,7 +114,7 @@ public final class RelayNode implements AutoCloseable {
                 .partitions(new TopicPartitionView(() -> partitionCount(readersRef[0]), topic.epoch(), partitioner,
                         () -> readersRef[0].delivery().ownedPartitions(), () -> currentRoutes(routesRef[0]),
                         () -> selfUrl[0]))
-                .replayer((request, target) -> replayerRef[0].resume(request, target))
+                .replayer((request, target) -> replayerRef[0].resume(request, feedback.unexpiredOnly(target)))
                 .subscriptionBounds(new SubscriptionBounds(sessions.maxContactIdBytes(), sessions.maxSubscriptionBytes()))
                 .limits(new SessionLimits(config.limits().maxSessions(), config.limits().maxSessionsPerLob(),
                         config.limits().allowedOrigins(), config.limits().maxFramesPerSecond()))
@@ -125,6 +131,8 @@ public final class RelayNode implements AutoCloseable {
                 .readiness(() -> isReady(), this::readinessDetails)
                 .liveness(() -> readersRef[0] == null || readersRef[0].isAlive())
                 .endpoint("/v1/routes", query -> RoutesEndpoint.respond(query, this))
+                .endpoint("/v1/presence", feedback.presenceEndpoint())
+                .outcomes(feedback.outcomes())
                 .endpoints(extraEndpoints)
                 .postEndpoints(postEndpoints)
                 .build();
@@ -152,7 +160,7 @@ public final class RelayNode implements AutoCloseable {
         this.deadLetters = config.records().deadLetterTopic() == null ? null
                 : DeadLetterQueue.open(consumerSettings, config.records().deadLetterTopic(), config.nodeId(),
                         metrics.registry());
-        this.duties = new GroupDuties(metrics, deadLetters);
+        this.duties = new GroupDuties(metrics, deadLetters, feedback);
         this.readers = new TopicReaders(mode, config, groupClientId, consumerFactory, decoder, new Relay(),
                 duties, new Ownership(), new GroupShare(), metrics.registry());
         this.consumer = readers.delivery();
@@ -213,6 +221,8 @@ public final class RelayNode implements AutoCloseable {
                                   Map<String, HttpEndpoint> extraEndpoints, Map<String, HttpEndpoint> postEndpoints,
                                   RelayTracing tracing) {
         RelayNode node = new RelayNode(config, consumerFactory, extraEndpoints, postEndpoints, tracing);
+        // presence first: until the other nodes' counts are read, every event would look undelivered
+        node.feedback.start();
         node.readers.start();
         node.routes.start();
         node.linkProbe.start();
@@ -346,12 +356,17 @@ public final class RelayNode implements AutoCloseable {
         }
         routes.close();
         server.stop();
+        feedback.close(); // after the sessions left: its presence tombstone says none are here
         tokenVerifier.close();
         replayReader.close();
         if (deadLetters != null) {
             deadLetters.close();
         }
         log.info("Relay node {} stopped", config.nodeId());
+    }
+
+    private NodePresence localPresence(long atMs) {
+        return server.presence(atMs, config.feedback().presenceMaxContacts());
     }
 
     private final class Relay implements RecordHandler {
@@ -375,8 +390,13 @@ public final class RelayNode implements AutoCloseable {
         private int relay(RelayEvent event) {
             eventsConsumed.incrementAndGet();
             metrics.consumed();
-            int recipients = server.deliver(event);
-            if (recipients == 0) {
+            boolean expired = feedback.expired(event);
+            int recipients = 0;
+            if (!expired) { // past its expirytime it reaches nobody; GroupDuties makes its one expired receipt
+                recipients = server.deliver(event);
+                feedback.delivered(event, recipients);
+            }
+            if (recipients == 0 && !expired) {
                 metrics.unrouted();
             }
             eventsDelivered.addAndGet(recipients);

@@ -15,6 +15,8 @@ public final class CloudEventHeaders {
     public static final String TIME = "ce_time";
     /** Extension attribute naming the LOB that must receive the event. Required. */
     public static final String LOB_ID = "ce_lobid";
+    /** CloudEvents Expiry Time extension (RFC 3339): past it the event is sent to no session. Optional. */
+    public static final String EXPIRY_TIME = "ce_expirytime";
     public static final String CONTENT_TYPE = "content-type";
 
     public static final String SPEC_VERSION_1_0 = "1.0";

@@ -107,7 +107,12 @@ public final class EnvelopeDecoder {
         }
         String eventId = header(record, CloudEventHeaders.ID).filter(s -> !s.isBlank())
                 .orElseGet(() -> syntheticId(record));
-        return accept(record, eventId, lobId.get(), contactId, scan.payloadType(), record.value());
+        byte[] expiry = record.headers().get(CloudEventHeaders.EXPIRY_TIME);
+        long expiresAt = expiry == null ? RelayEvent.NO_EXPIRY : EventExpiry.parse(utf8(expiry).orElse(""));
+        if (expiresAt == EventExpiry.INVALID) {
+            return reject(record, RejectReason.INVALID_EXPIRY, "ce_expirytime " + truncate(utf8(expiry).orElse("?")));
+        }
+        return accept(record, eventId, lobId.get(), contactId, scan.payloadType(), record.value(), expiresAt);
     }
 
     private DecodeResult decodeStructured(InboundRecord record, String contactId) {
@@ -137,6 +142,12 @@ public final class EnvelopeDecoder {
             // JSON escapes can spell UTF-16 halves that no UTF-8 frame can carry
             return reject(record, RejectReason.MALFORMED_JSON, "id or lobid contains an unpaired surrogate");
         }
+        JsonNode expiry = envelope.get("expirytime");
+        long expiresAt = expiry == null || expiry.isNull() ? RelayEvent.NO_EXPIRY
+                : EventExpiry.parse(expiry.isTextual() ? expiry.asText() : "");
+        if (expiresAt == EventExpiry.INVALID) {
+            return reject(record, RejectReason.INVALID_EXPIRY, "expirytime " + truncate(expiry.toString()));
+        }
         JsonNode data = envelope.get("data");
         if (data == null || !data.isObject()) {
             return reject(record, RejectReason.NOT_A_NOTIFICATION, "data is missing or not an object");
@@ -152,7 +163,7 @@ public final class EnvelopeDecoder {
             return reject(record, scan.reason(), scan.problem());
         }
         return accept(record, eventIdAttribute.isBlank() ? syntheticId(record) : eventIdAttribute, lobId, contactId,
-                scan.payloadType(), notification);
+                scan.payloadType(), notification, expiresAt);
     }
 
     private record ScanResult(PayloadType payloadType, RejectReason reason, String problem) {
@@ -199,7 +210,7 @@ public final class EnvelopeDecoder {
     }
 
     private DecodeResult accept(InboundRecord record, String eventId, String lobId, String contactId,
-                                PayloadType payloadType, byte[] notification) {
+                                PayloadType payloadType, byte[] notification, long expiresAtMs) {
         if (strict) {
             NotificationValidation validation = NotificationSchema.instance().validate(notification);
             if (!validation.isValid()) {
@@ -210,7 +221,7 @@ public final class EnvelopeDecoder {
         String traceparent = TraceHeaders.traceparent(record.headers());
         String tracestate = traceparent == null ? null : TraceHeaders.tracestate(record.headers());
         return new DecodeResult.Accepted(new RelayEvent(eventId, lobId, contactId, payloadType, cursor,
-                record.timestampMs(), notification, traceparent, tracestate));
+                record.timestampMs(), notification, traceparent, tracestate, expiresAtMs));
     }
 
     private static DecodeResult reject(InboundRecord record, RejectReason reason, String detail) {

@@ -10,7 +10,8 @@ public enum RejectReason {
     MALFORMED_JSON("value is not well-formed UTF-8 JSON"),
     NOT_A_NOTIFICATION("value is not a notification object {payloadType, payload}"),
     UNKNOWN_PAYLOAD_TYPE("payloadType is not CONNECTION_RESPONSE, ISSUANCE_RESPONSE or VERIFICATION_RESPONSE"),
-    SCHEMA_VIOLATION("value does not match schemas/notification.schema.json");
+    SCHEMA_VIOLATION("value does not match schemas/notification.schema.json"),
+    INVALID_EXPIRY("ce_expirytime header or expirytime attribute is not an RFC 3339 time");
 
     private final String description;
 

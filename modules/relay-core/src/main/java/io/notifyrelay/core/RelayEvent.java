@@ -11,6 +11,9 @@ import java.util.function.Function;
  * the same bytes, built once however many sessions there are.
  */
 public final class RelayEvent {
+    /** {@link #expiresAtMs()} of an event that carries no {@code expirytime}. */
+    public static final long NO_EXPIRY = Long.MAX_VALUE;
+
     private final String eventId;
     private final String lobId;
     private final String contactId;
@@ -21,6 +24,7 @@ public final class RelayEvent {
     /** W3C trace context to offer clients in the event frame, or null. */
     private final String traceparent;
     private final String tracestate;
+    private final long expiresAtMs;
 
     private volatile Encoded memo;
 
@@ -38,6 +42,16 @@ public final class RelayEvent {
      */
     public RelayEvent(String eventId, String lobId, String contactId, PayloadType payloadType, Cursor cursor,
                       long timestampMs, byte[] notification, String traceparent, String tracestate) {
+        this(eventId, lobId, contactId, payloadType, cursor, timestampMs, notification, traceparent, tracestate,
+                NO_EXPIRY);
+    }
+
+    /**
+     * @param expiresAtMs the CloudEvents {@code expirytime} in epoch milliseconds, or {@link #NO_EXPIRY}
+     */
+    public RelayEvent(String eventId, String lobId, String contactId, PayloadType payloadType, Cursor cursor,
+                      long timestampMs, byte[] notification, String traceparent, String tracestate, long expiresAtMs) {
+        this.expiresAtMs = expiresAtMs;
         this.traceparent = traceparent;
         this.tracestate = tracestate;
         this.eventId = Objects.requireNonNull(eventId, "eventId");
@@ -103,7 +117,17 @@ public final class RelayEvent {
     /** The same event with another traceparent to offer clients (the relay's span continuing the producer's). */
     public RelayEvent withTraceparent(String traceparent, String tracestate) {
         return new RelayEvent(eventId, lobId, contactId, payloadType, cursor, timestampMs, notification, traceparent,
-                tracestate);
+                tracestate, expiresAtMs);
+    }
+
+    /** When the producer said the event stops being worth showing (epoch ms), or {@link #NO_EXPIRY}. */
+    public long expiresAtMs() {
+        return expiresAtMs;
+    }
+
+    /** Whether the event's expiry time has passed at {@code nowMs}: it must then reach no session. */
+    public boolean isExpiredAt(long nowMs) {
+        return expiresAtMs != NO_EXPIRY && nowMs >= expiresAtMs;
     }
 
     /**

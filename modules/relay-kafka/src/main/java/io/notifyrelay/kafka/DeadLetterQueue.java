@@ -8,21 +8,11 @@ import io.notifyrelay.core.RejectReason;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -71,29 +61,8 @@ public final class DeadLetterQueue implements AutoCloseable {
      * @throws IllegalStateException saying what to do when the topic can be neither found nor created
      */
     public static DeadLetterQueue open(ConsumerSettings settings, String topic, String node, MeterRegistry meterRegistry) {
-        Map<String, Object> admin = new HashMap<>(settings.clientProperties());
-        admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        admin.keySet().removeIf(key -> !AdminClientConfig.configNames().contains(key));
-        try (Admin client = Admin.create(admin)) {
-            client.createTopics(List.of(new NewTopic(topic, Optional.empty(), Optional.empty())))
-                    .all().get(30, TimeUnit.SECONDS);
-            log.info("Created dead-letter topic {}", topic);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("dead-letter topic '" + topic + "' does not exist and cannot be "
-                        + "created (" + e.getCause().getMessage() + "): create it, or set RELAY_DEAD_LETTER_TOPIC=none",
-                        e.getCause());
-            }
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("no answer from Kafka while checking dead-letter topic " + topic);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while checking dead-letter topic " + topic, e);
-        }
-        Map<String, Object> config = new HashMap<>(settings.clientProperties());
-        config.keySet().removeIf(key -> !ProducerConfig.configNames().contains(key));
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, "notify-relay-dlq");
+        TopicCreation.ensure(settings, topic, Map.of(), "dead-letter", "RELAY_DEAD_LETTER_TOPIC");
+        Map<String, Object> config = TopicCreation.producerConfig(settings, "notify-relay-dlq");
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.LINGER_MS_CONFIG, 20);

@@ -3,6 +3,7 @@ package io.notifyrelay.websocket;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.TokenVerifier;
+import io.notifyrelay.core.presence.NodePresence;
 import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.Dispatcher;
 import io.notifyrelay.core.routing.PartitionView;
@@ -54,6 +55,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private final WebSocketSettings settings;
     private final SessionAcceptor acceptor;
     private final Dispatcher<Subscriber> dispatcher;
+    private final SubscriptionRegistry<Subscriber> registry;
     private final BooleanSupplier ready;
     private final BooleanSupplier alive;
     private final Supplier<Map<String, Object>> readinessDetails;
@@ -81,6 +83,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
         this.settings = builder.settings;
         SubscriptionRegistry<Subscriber> registry = new SubscriptionRegistry<>();
         this.dispatcher = new Dispatcher<>(registry);
+        this.registry = registry;
         this.limits = builder.limits;
         SessionMetrics metrics = new SessionMetrics(builder.meterRegistry);
         // a /v1/ws session subscribes to contacts of its claim one subscribe at a time, counted there; a socket.io
@@ -96,11 +99,11 @@ public final class RelayWebSocketServer implements AutoCloseable {
         this.acceptor = new SessionAcceptor(onClosed ->
                 new SessionContext(builder.settings, webSocketVerifier, registry, builder.partitions,
                         builder.replayer, builder.limits, lobSessions, metrics, onClosed, builder.tokenLifecycle,
-                        builder.bounds, recentCloses));
+                        builder.bounds, recentCloses, builder.outcomes));
         this.positions = new io.notifyrelay.websocket.session.DeliveryPositions(builder.partitions.epoch());
         this.socketIo = new SocketIoEndpoint(settings, socketIoVerifier, registry, builder.partitions,
                 builder.socketIoLimits, lobSessions, upgraded, this::admit, builder.replayer, positions, metrics,
-                builder.tokenLifecycle, recentCloses);
+                builder.tokenLifecycle, recentCloses, builder.outcomes);
         this.meterRegistry = builder.meterRegistry;
         Gauge.builder("relay.sessions", this, RelayWebSocketServer::sessionCount)
                 .description("Sessions on this node, /v1/ws and socket.io").register(builder.meterRegistry);
@@ -201,6 +204,11 @@ public final class RelayWebSocketServer implements AutoCloseable {
     /** Delivers one event to every session on this node that must have it; returns how many. */
     public int deliver(RelayEvent event) {
         return dispatcher.dispatch(event);
+    }
+
+    /** This node's sessions per LOB and contact, both transports (see {@link SubscriptionRegistry#presence}). */
+    public NodePresence presence(long atMs, int maxContacts) {
+        return registry.presence(settings.nodeId(), atMs, maxContacts);
     }
 
     /**
@@ -364,6 +372,13 @@ public final class RelayWebSocketServer implements AutoCloseable {
         private ListenerBounds listenerBounds = ListenerBounds.defaults(10_000);
         private SocketIoLimits socketIoLimits = SocketIoLimits.defaults();
         private Integer managementPort;
+        private DeliveryOutcomes outcomes = DeliveryOutcomes.NONE;
+
+        /** Where sessions report dropped and acknowledged events (receipts); by default nowhere. */
+        public Builder outcomes(DeliveryOutcomes outcomes) {
+            this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
+            return this;
+        }
 
         /** Header, time and connection bounds of the client listener; by default {@code ListenerBounds.defaults(10000)}. */
         public Builder listenerBounds(ListenerBounds bounds) {

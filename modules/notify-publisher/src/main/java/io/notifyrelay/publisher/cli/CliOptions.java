@@ -15,9 +15,15 @@ import java.util.Set;
  * @param file      the notification file, {@code -} for stdin; null when {@code example} is used
  * @param example   name of a bundled example; null when {@code file} is used
  * @param traceparent a W3C traceparent to continue; null to start a new trace
+ * @param ttl       how long after publishing the notification expires ({@code ce_expirytime}); null: never
  */
 record CliOptions(String bootstrapServers, String topic, String source, String lobId, String contactId, Path file,
-                  String example, boolean listExamples, boolean help, String traceparent) {
+                  String example, boolean listExamples, boolean help, String traceparent, java.time.Duration ttl) {
+
+    CliOptions(String bootstrapServers, String topic, String source, String lobId, String contactId, Path file,
+               String example, boolean listExamples, boolean help, String traceparent) {
+        this(bootstrapServers, topic, source, lobId, contactId, file, example, listExamples, help, traceparent, null);
+    }
 
     CliOptions(String bootstrapServers, String topic, String source, String lobId, String contactId, Path file,
                String example, boolean listExamples, boolean help) {
@@ -31,7 +37,8 @@ record CliOptions(String bootstrapServers, String topic, String source, String l
     static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
 
     private static final Set<String> VALUED = Set.of(
-            "--bootstrap-servers", "--topic", "--source", "--lob", "--contact", "--file", "--example", "--traceparent");
+            "--bootstrap-servers", "--topic", "--source", "--lob", "--contact", "--file", "--example", "--traceparent",
+            "--ttl");
     private static final Set<String> FLAGS = Set.of("--list-examples", "--help");
 
     static final String USAGE = """
@@ -52,6 +59,8 @@ record CliOptions(String bootstrapServers, String topic, String source, String l
               --source <uri>               ce_source, default urn:notify-api
               --traceparent <w3c>          trace to continue (sent as ce_traceparent); default: $TRACEPARENT,
                                            else a new trace
+              --ttl <duration>             expire it this long after publishing (ce_expirytime), e.g. 90s,
+                                           10m, 2h or PT10M: past it the relay shows it to nobody
               --list-examples              list the bundled examples and exit
               --help                       show this text
 
@@ -111,7 +120,8 @@ record CliOptions(String bootstrapServers, String topic, String source, String l
                     + "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
         }
         CliOptions options = new CliOptions(bootstrapServers, topic, source, values.get("--lob"), values.get("--contact"),
-                file, example, listExamples, help, traceparent);
+                file, example, listExamples, help, traceparent,
+                values.containsKey("--ttl") ? ttl(values.get("--ttl")) : null);
         if (help || listExamples) {
             return options;
         }
@@ -122,6 +132,26 @@ record CliOptions(String bootstrapServers, String topic, String source, String l
             throw new UsageException("give exactly one of --file and --example");
         }
         return options;
+    }
+
+    /** 90s, 10m, 2h, 500ms or ISO-8601 (PT10M); positive. */
+    private static java.time.Duration ttl(String value) throws UsageException {
+        java.util.regex.Matcher shortForm = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(value.trim());
+        java.time.Duration ttl;
+        try {
+            ttl = !shortForm.matches() ? java.time.Duration.parse(value.trim()) : switch (shortForm.group(2)) {
+                case "ms" -> java.time.Duration.ofMillis(Long.parseLong(shortForm.group(1)));
+                case "s" -> java.time.Duration.ofSeconds(Long.parseLong(shortForm.group(1)));
+                case "m" -> java.time.Duration.ofMinutes(Long.parseLong(shortForm.group(1)));
+                default -> java.time.Duration.ofHours(Long.parseLong(shortForm.group(1)));
+            };
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new UsageException("--ttl must be a duration like 90s, 10m, 2h or PT10M, got '" + value + "'");
+        }
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new UsageException("--ttl must be positive, got '" + value + "'");
+        }
+        return ttl;
     }
 
     private static String firstNonBlank(String... candidates) {

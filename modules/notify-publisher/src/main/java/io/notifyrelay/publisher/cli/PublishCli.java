@@ -1,6 +1,7 @@
 package io.notifyrelay.publisher.cli;
 
 import io.notifyrelay.core.schema.NotificationSchema;
+import io.notifyrelay.publisher.Expiry;
 import io.notifyrelay.publisher.InvalidNotificationException;
 import io.notifyrelay.publisher.NotifyPublisher;
 import io.notifyrelay.publisher.PublishFailedException;
@@ -102,9 +103,10 @@ public final class PublishCli {
 
         try (NotifyPublisher publisher = publisherFactory.apply(options);
              io.opentelemetry.context.Scope trace = continued(options.traceparent()).makeCurrent()) {
+            Expiry expiry = options.ttl() == null ? Expiry.NONE : Expiry.after(options.ttl());
             PublishResult result = options.contactId() == null
-                    ? publisher.publish(options.lobId(), notification)
-                    : publisher.publish(options.lobId(), options.contactId(), notification);
+                    ? publisher.publish(options.lobId(), notification, expiry)
+                    : publisher.publish(options.lobId(), options.contactId(), notification, expiry);
             String contactId = options.contactId() == null ? validation.contactId() : options.contactId();
             out.println(result.describe() + " contactId=" + contactId + " lobId=" + options.lobId()
                     + " type=" + validation.payloadType().cloudEventType());

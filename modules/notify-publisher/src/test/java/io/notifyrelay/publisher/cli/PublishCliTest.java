@@ -81,6 +81,19 @@ class PublishCliTest {
     }
 
     @Test
+    void ttlTakesShortAndIsoDurations() throws UsageException {
+        assertEquals(java.time.Duration.ofMinutes(10), CliOptions.parse(List.of("--lob", "l", "--example",
+                "connection-accepted", "--ttl", "10m"), Map.of()).ttl());
+        assertEquals(java.time.Duration.ofSeconds(90), CliOptions.parse(List.of("--lob", "l", "--example",
+                "connection-accepted", "--ttl=PT90S"), Map.of()).ttl());
+        assertNull(CliOptions.parse(List.of("--lob", "l", "--example", "connection-accepted"), Map.of()).ttl());
+        for (String bad : List.of("0s", "soon", "-5m", "PT0S")) {
+            assertThrows(UsageException.class, () -> CliOptions.parse(List.of("--lob", "l", "--example",
+                    "connection-accepted", "--ttl", bad), Map.of()), bad);
+        }
+    }
+
+    @Test
     void malformedCommandLinesAreUsageErrors() {
         List<List<String>> bad = List.of(
                 List.of("--example", "connection-accepted"),

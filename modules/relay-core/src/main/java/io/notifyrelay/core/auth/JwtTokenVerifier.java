@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class JwtTokenVerifier implements TokenVerifier, AutoCloseable {
 
     public static final String LOB_CLAIM = "lob";
+    /** Optional: what else the token may do, e.g. {@code presence:read}. */
+    public static final String SCOPE_CLAIM = "scope";
     public static final String CONTACTS_CLAIM = "contacts";
 
     /** What the JWKS may sign with. */
@@ -274,7 +276,20 @@ public final class JwtTokenVerifier implements TokenVerifier, AutoCloseable {
                 throw new AuthenticationException("claim contacts must be an array of strings");
             }
         }
-        return new Principal(lob, contacts, claims.getExpirationTime().toInstant());
+        return new Principal(lob, contacts, claims.getExpirationTime().toInstant(), scopes(claims.getClaim(SCOPE_CLAIM)));
+    }
+
+    /** OAuth's space-separated string or an array of strings; anything else grants nothing. At most 32 scopes. */
+    private static Set<String> scopes(Object claim) {
+        List<?> values = claim instanceof String text ? List.of(text.trim().split("\\s+"))
+                : claim instanceof List<?> list ? list : List.of();
+        Set<String> scopes = new LinkedHashSet<>();
+        for (Object value : values) {
+            if (value instanceof String scope && !scope.isBlank() && scopes.size() < 32) {
+                scopes.add(scope);
+            }
+        }
+        return scopes;
     }
 
     /** The configured secret for HS256 only, the configured public key for its own algorithm only. */

@@ -99,7 +99,7 @@ public final class RecentEvents {
     /**
      * One partition's events in arrival order. Slot {@code i} of the index describes one event; its bytes
      * start at {@code starts[i]} in the ring and may wrap around its end. Layout of an event:
-     * timestamp (8), payload type (1), id, lob, contact (2-byte length + UTF-8 each), notification.
+     * timestamp (8), expiry (8), payload type (1), id, lob, contact (2-byte length + UTF-8 each), notification.
      */
     private static final class Window {
         private static final PayloadType[] TYPES = PayloadType.values();
@@ -129,7 +129,7 @@ public final class RecentEvents {
             byte[] lob = event.lobId().getBytes(StandardCharsets.UTF_8);
             byte[] contact = event.contactId().getBytes(StandardCharsets.UTF_8);
             byte[] notification = event.notification();
-            long size = 8L + 1 + 2 + id.length + 2 + lob.length + 2 + contact.length + notification.length;
+            long size = 8L + 8 + 1 + 2 + id.length + 2 + lob.length + 2 + contact.length + notification.length;
             if (coveredFrom < 0) {
                 coveredFrom = event.offset();
             }
@@ -160,6 +160,7 @@ public final class RecentEvents {
             count++;
             usedBytes += bytes;
             writeLong(event.timestampMs());
+            writeLong(event.expiresAtMs());
             writeByte(event.payloadType().ordinal());
             writeString(id);
             writeString(lob);
@@ -201,12 +202,10 @@ public final class RecentEvents {
         private RelayEvent decode(int partition, int slot) {
             byte[] bytes = new byte[lengths[slot]];
             read(starts[slot], bytes, 0, bytes.length);
-            long timestamp = 0;
-            for (int i = 0; i < 8; i++) {
-                timestamp = (timestamp << 8) | (bytes[i] & 0xFF);
-            }
-            PayloadType type = TYPES[bytes[8]];
-            int at = 9;
+            long timestamp = readLong(bytes, 0);
+            long expiresAt = readLong(bytes, 8);
+            PayloadType type = TYPES[bytes[16]];
+            int at = 17;
             String[] strings = new String[3];
             for (int s = 0; s < 3; s++) {
                 int length = ((bytes[at] & 0xFF) << 8) | (bytes[at + 1] & 0xFF);
@@ -215,7 +214,15 @@ public final class RecentEvents {
             }
             byte[] notification = Arrays.copyOfRange(bytes, at, bytes.length);
             return new RelayEvent(strings[0], strings[1], strings[2], type,
-                    new Cursor(epoch, partition, offsets[slot]), timestamp, notification);
+                    new Cursor(epoch, partition, offsets[slot]), timestamp, notification, null, null, expiresAt);
+        }
+
+        private static long readLong(byte[] bytes, int from) {
+            long value = 0;
+            for (int i = from; i < from + 8; i++) {
+                value = (value << 8) | (bytes[i] & 0xFF);
+            }
+            return value;
         }
 
         private void read(int from, byte[] into, int at, int length) {

@@ -3,8 +3,11 @@ package io.notifyrelay.core.routing;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Set;
+import io.notifyrelay.core.presence.NodePresence;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -164,6 +167,46 @@ public final class SubscriptionRegistry<S extends Subscriber> {
             }
         }
         return current;
+    }
+
+    /**
+     * This node's sessions per LOB and contact, for the presence topic. Walks every subscription (every few
+     * seconds, not per event); at most {@code maxContacts} contact entries, the rest marked truncated.
+     */
+    public NodePresence presence(String node, long atMs, int maxContacts) {
+        Map<String, NodePresence.Lob> lobs = new HashMap<>();
+        int contactEntries = 0;
+        boolean truncated = false;
+        for (Map.Entry<String, LobSubscriptions<S>> entry : byLob.entrySet()) {
+            LobSubscriptions<S> subs = entry.getValue();
+            Set<Object> sessions = Collections.newSetFromMap(new IdentityHashMap<>());
+            sessions.addAll(subs.wholeLob);
+            int lobWide = sessions.size();
+            Map<String, Integer> contacts = new HashMap<>();
+            for (Map.Entry<String, Object> contact : subs.byContact.entrySet()) {
+                Object value = contact.getValue();
+                Object[] several = value instanceof Object[] array ? array : new Object[] {value};
+                int notLobWide = 0;
+                for (Object subscriber : several) {
+                    if (!subs.wholeLob.contains(subscriber)) {
+                        notLobWide++;
+                    }
+                    sessions.add(subscriber);
+                }
+                if (notLobWide > 0) {
+                    if (contactEntries < maxContacts) {
+                        contacts.put(contact.getKey(), notLobWide);
+                        contactEntries++;
+                    } else {
+                        truncated = true;
+                    }
+                }
+            }
+            if (!sessions.isEmpty()) {
+                lobs.put(entry.getKey(), new NodePresence.Lob(sessions.size(), lobWide, contacts));
+            }
+        }
+        return new NodePresence(node, atMs, lobs, truncated);
     }
 
     /** Subscriptions to a whole LOB, one per session; for metrics. */

@@ -104,6 +104,16 @@ class JwtTokenVerifierTest {
         }
 
         @Test
+        void scopeClaimIsReadAsOAuthSpaceSeparatedStringOrArray() throws Exception {
+            assertEquals(Set.of("presence:read", "other"), hmacOnly().verify(hs256(claims()
+                    .claim("scope", " presence:read  other ").build())).scopes());
+            assertTrue(hmacOnly().verify(hs256(claims().claim("scope", List.of("presence:read")).build()))
+                    .hasScope(Principal.PRESENCE_READ));
+            assertEquals(Set.of(), hmacOnly().verify(hs256(claims().claim("scope", 7).build())).scopes());
+            assertFalse(hmacOnly().verify(hs256(claims().build())).hasScope(Principal.PRESENCE_READ));
+        }
+
+        @Test
         void tokenWithoutContactsIsNotRestricted() throws Exception {
             Principal principal = hmacOnly().verify(hs256(claims().build()));
             assertNull(principal.allowedContacts());

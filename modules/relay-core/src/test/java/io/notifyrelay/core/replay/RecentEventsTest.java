@@ -24,7 +24,8 @@ class RecentEventsTest {
     private static RelayEvent event(String epoch, int partition, long offset, String notification) {
         return new RelayEvent("id-" + offset + "-é", "lob-" + (offset % 3), "contact-😀-" + offset,
                 PayloadType.values()[(int) (offset % PayloadType.values().length)],
-                new Cursor(epoch, partition, offset), 1_700_000_000_000L + offset, notification.getBytes(UTF_8));
+                new Cursor(epoch, partition, offset), 1_700_000_000_000L + offset, notification.getBytes(UTF_8), null,
+                null, offset % 2 == 0 ? RelayEvent.NO_EXPIRY : 1_800_000_000_000L + offset);
     }
 
     private static List<RelayEvent> from(RecentEvents recent, int partition, long offset) {
@@ -40,6 +41,7 @@ class RecentEventsTest {
         assertEquals(expected.payloadType(), actual.payloadType());
         assertEquals(expected.cursor(), actual.cursor());
         assertEquals(expected.timestampMs(), actual.timestampMs());
+        assertEquals(expected.expiresAtMs(), actual.expiresAtMs(), "the expiry survives the ring");
         assertArrayEquals(expected.notification(), actual.notification());
     }
 

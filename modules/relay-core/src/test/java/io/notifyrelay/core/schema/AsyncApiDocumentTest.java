@@ -151,7 +151,7 @@ class AsyncApiDocumentTest {
         try (Stream<Path> files = Files.list(SchemaFiles.SCHEMAS_DIR.resolve("websocket"))) {
             List<String> frames = files.map(f -> f.getFileName().toString().replace(".schema.json", ""))
                     .filter(name -> !name.endsWith("-frame")).sorted().toList();
-            assertEquals(13, frames.size(), frames::toString);
+            assertEquals(14, frames.size(), frames::toString);
             for (String frame : frames) {
                 assertEquals("./websocket/" + frame + ".schema.json", messages.path(frame).at("/payload/$ref").asText(), frame);
                 assertEquals(frame, messages.path(frame).path("name").asText());

@@ -109,6 +109,11 @@ class WebSocketFrameSchemasTest {
 
                 client(true, "{\"type\":\"auth\",\"token\":\"t\"}"),
                 client(true, "{\"type\":\"ping\"}"),
+                client(true, "{\"type\":\"ack\",\"ids\":[\"e1\",\"e2\"]}"),
+                client(false, "{\"type\":\"ack\",\"ids\":[]}"),
+                client(false, "{\"type\":\"ack\"}"),
+                client(true, "{\"type\":\"subscribe\",\"ack\":true}"),
+                client(false, "{\"type\":\"subscribe\",\"ack\":\"yes\"}"),
                 client(true, "{\"type\":\"subscribe\"}"),
                 client(true, "{\"type\":\"subscribe\",\"contacts\":null,\"cursors\":null,\"since\":null}"),
                 client(true, "{\"type\":\"subscribe\",\"contacts\":[\"c\",\"d\"],\"cursors\":[\"YzE6ZTozOjEw\"]}"),

@@ -16,9 +16,21 @@ public sealed interface ClientFrame {
         }
     }
 
-    /** @param contacts the contacts to subscribe to; null means everything addressed to the session's LOB */
-    record Subscribe(List<String> contacts, List<String> cursors, String since) implements ClientFrame {
+    /**
+     * @param contacts the contacts to subscribe to; null means everything addressed to the session's LOB
+     * @param ack      the client will acknowledge events ({@code ack} frames)
+     */
+    record Subscribe(List<String> contacts, List<String> cursors, String since, boolean ack) implements ClientFrame {
+        Subscribe(List<String> contacts, List<String> cursors, String since) {
+            this(contacts, cursors, since, false);
+        }
     }
+
+    /** Ids of events the client got and handled; at most {@link #MAX_ACK_IDS}. */
+    record Ack(List<String> ids) implements ClientFrame {
+    }
+
+    int MAX_ACK_IDS = 100;
 
     record Unsubscribe(List<String> contacts) implements ClientFrame {
     }
@@ -79,7 +91,12 @@ public sealed interface ClientFrame {
                 if (since != null && !since.isNull() && !since.isTextual()) {
                     return new Invalid("bad_frame", "subscribe \"since\" must be an RFC 3339 string");
                 }
-                return new Subscribe(contactList, cursorList, since == null || since.isNull() ? null : since.asText());
+                JsonNode ack = node.get("ack");
+                if (ack != null && !ack.isNull() && !ack.isBoolean()) {
+                    return new Invalid("bad_frame", "subscribe \"ack\" must be true or false");
+                }
+                return new Subscribe(contactList, cursorList, since == null || since.isNull() ? null : since.asText(),
+                        ack != null && ack.asBoolean(false));
             }
             case "unsubscribe": {
                 List<String> contactList = stringList(node.get("contacts"));
@@ -90,6 +107,13 @@ public sealed interface ClientFrame {
             }
             case "ping":
                 return new Ping();
+            case "ack": {
+                List<String> ids = stringList(node.get("ids"));
+                if (ids == null || ids.isEmpty() || ids.size() > MAX_ACK_IDS) {
+                    return new Invalid("bad_frame", "ack needs \"ids\": 1.." + MAX_ACK_IDS + " event ids (strings)");
+                }
+                return new Ack(ids);
+            }
             default:
                 return new Invalid("unknown_type", "unknown frame type \"" + abbreviate(type.asText()) + "\"");
         }

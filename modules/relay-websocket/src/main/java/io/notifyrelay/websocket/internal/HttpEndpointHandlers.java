@@ -80,7 +80,7 @@ public final class HttpEndpointHandlers {
         for (Map.Entry<String, Deque<String>> parameter : exchange.getQueryParameters().entrySet()) {
             query.put(parameter.getKey(), parameter.getValue().peekFirst());
         }
-        HttpEndpoint.Response response = endpoint.handle(query);
+        HttpEndpoint.Response response = endpoint.handle(query, name -> exchange.getRequestHeaders().getFirst(name));
         exchange.setStatusCode(response.status());
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, response.contentType());
         exchange.getResponseSender().send(ByteBuffer.wrap(response.body()));

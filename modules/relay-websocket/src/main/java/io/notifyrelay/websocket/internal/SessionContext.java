@@ -4,6 +4,7 @@ import io.notifyrelay.core.auth.TokenVerifier;
 import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.PartitionView;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
+import io.notifyrelay.websocket.DeliveryOutcomes;
 import io.notifyrelay.websocket.SessionLimits;
 import io.notifyrelay.websocket.SubscriptionBounds;
 import io.notifyrelay.websocket.TokenLifecycle;
@@ -16,7 +17,8 @@ public record SessionContext(WebSocketSettings settings, TokenVerifier tokenVeri
                              Replayer replayer, SessionLimits limits, LobSessionCounts lobSessions,
                              SessionMetrics metrics, Consumer<WsSession> onSessionClosed,
                              TokenLifecycle tokenLifecycle, SubscriptionBounds bounds,
-                             io.notifyrelay.websocket.session.RecentCloses recentCloses) {
+                             io.notifyrelay.websocket.session.RecentCloses recentCloses,
+                             DeliveryOutcomes outcomes) {
 
     void sessionClosed(WsSession session) {
         onSessionClosed.accept(session);

@@ -83,6 +83,8 @@ public final class WsSession implements Subscriber {
     private volatile Principal principal;
     private volatile boolean lobWide;
     private volatile long lastHeardNanos = System.nanoTime();
+    /** Null until the client subscribes with {@code ack: true}. */
+    private volatile AckWindow acks;
     private XnioExecutor.Key authTimer;
     /** The token_expiring warning and the 4401 at exp + grace, re-armed by every refresh. */
     private final TokenExpiry expiry = new TokenExpiry();
@@ -133,6 +135,23 @@ public final class WsSession implements Subscriber {
             onSubscribe(subscribe);
         } else if (frame instanceof ClientFrame.Unsubscribe unsubscribe) {
             onUnsubscribe(unsubscribe.contacts());
+        } else if (frame instanceof ClientFrame.Ack ack) {
+            onAck(ack.ids());
+        }
+    }
+
+    /** Each id this session got (among its last {@link AckWindow#CAPACITY}) becomes one acknowledgement; others are ignored. */
+    private void onAck(List<String> ids) {
+        AckWindow window = acks;
+        if (window == null) {
+            sendControl(ServerFrames.error("bad_frame", "subscribe with \"ack\": true before sending ack"));
+            return;
+        }
+        for (String eventId : ids) {
+            io.notifyrelay.core.receipt.EventRef event = window.take(eventId, principal.lobId());
+            if (event != null) {
+                context.outcomes().acknowledged(event);
+            }
         }
     }
 
@@ -206,6 +225,9 @@ public final class WsSession implements Subscriber {
 
     private void onSubscribe(ClientFrame.Subscribe subscribe) {
         Principal who = principal;
+        if (subscribe.ack() && acks == null) {
+            acks = new AckWindow();
+        }
         if (resuming) {
             sendControl(ServerFrames.error("resume_in_progress", "wait for subscribed before subscribing again"));
             return;
@@ -578,12 +600,17 @@ public final class WsSession implements Subscriber {
         byte[] frame = event.encoded(ServerFrames.EVENT_ENCODER);
         if (!outbound.add(frame.length)) {
             context.metrics().dropped("slow_session");
+            context.outcomes().dropped(event);
             close(CloseCodes.TOO_SLOW, "session too slow: more than " + context.settings().maxOutboundBytes()
                     + " bytes waiting; reconnect and resume from your last cursor");
             return false;
         }
         context.metrics().delivered();
-        WebSockets.sendText(ByteBuffer.wrap(frame), channel, new Written(frame.length, event.timestampMs()));
+        AckWindow window = acks;
+        if (window != null) {
+            window.sent(event);
+        }
+        WebSockets.sendText(ByteBuffer.wrap(frame), channel, new Written(frame.length, event));
         return true;
     }
 
@@ -626,7 +653,7 @@ public final class WsSession implements Subscriber {
         }
         byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         outbound.add(bytes.length); // control frames are small and few: counted, never refused
-        WebSockets.sendText(ByteBuffer.wrap(bytes), channel, new Written(bytes.length, -1));
+        WebSockets.sendText(ByteBuffer.wrap(bytes), channel, new Written(bytes.length, null));
     }
 
     /** Called by the server's heartbeat sweep, once per interval; the work runs on this session's I/O thread. */
@@ -741,11 +768,13 @@ public final class WsSession implements Subscriber {
     private final class Written implements WebSocketCallback<Void> {
         private final int size;
         private final long recordTimestampMs;
+        /** The event written, or null for control frames. */
+        private final RelayEvent event;
 
-        /** @param recordTimestampMs the event's record timestamp, or -1 for control frames */
-        Written(int size, long recordTimestampMs) {
+        Written(int size, RelayEvent event) {
             this.size = size;
-            this.recordTimestampMs = recordTimestampMs;
+            this.event = event;
+            this.recordTimestampMs = event == null ? -1 : event.timestampMs();
         }
 
         @Override
@@ -759,8 +788,9 @@ public final class WsSession implements Subscriber {
         @Override
         public void onError(WebSocketChannel ch, Void ignored, Throwable throwable) {
             outbound.released(size);
-            if (recordTimestampMs >= 0) {
+            if (event != null) {
                 context.metrics().dropped("write_failed");
+                context.outcomes().dropped(event);
             }
             log.debug("Write to session {} failed: {}", id, throwable.toString());
             IoUtils.safeClose(ch);

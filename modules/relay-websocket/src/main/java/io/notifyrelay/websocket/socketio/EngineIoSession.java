@@ -1,5 +1,7 @@
 package io.notifyrelay.websocket.socketio;
 
+import io.notifyrelay.websocket.internal.AckWindow;
+import io.notifyrelay.core.RelayEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.notifyrelay.core.auth.AuthenticationException;
@@ -53,6 +55,9 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
     private volatile Principal principal;
     private volatile boolean connected;
     private volatile SocketIoContext.EventNames eventNames = SocketIoContext.EventNames.BOTH;
+    /** Null unless the client connected with {@code auth.ack: true}. */
+    private volatile AckWindow acks;
+    private final java.util.concurrent.atomic.AtomicLong nextAckId = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean awaitingPong;
     // guarded by "this": the CONNECT's token was refused; the session ignores what follows until it closes
     private boolean connectRefused;
@@ -179,6 +184,7 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
             case SocketIoPackets.CONNECT -> onConnect(packet.data());
             case SocketIoPackets.DISCONNECT -> close("client disconnected");
             case SocketIoPackets.EVENT -> onEvent(packet);
+            case SocketIoPackets.ACK -> onAck(packet.ackId());
             default -> {
                 // acks from the client, binary packets: not used by this server
             }
@@ -214,6 +220,9 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
         leaveUnauthenticated();
         principal = verified;
         eventNames = SocketIoContext.EventNames.parse(auth == null ? null : auth.path("events").asText(null));
+        if (auth != null && auth.path("ack").asBoolean(false)) {
+            acks = new AckWindow(); // notification events then carry an acknowledgement id
+        }
         connected = true;
         cancel(connectTimer);
         scheduleExpiry(verified.expiresAt());
@@ -387,6 +396,38 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
     @Override
     public void sendPacket(byte[] packet) {
         send(packet);
+    }
+
+    /** A {@code notification} packet: with an acknowledgement id when the client connected with {@code auth.ack}. */
+    @Override
+    public void sendNotification(byte[] packet, RelayEvent event) {
+        AckWindow window = acks;
+        transport.send(window == null ? packet : withAckId(packet, event, window), event.timestampMs());
+    }
+
+    /** {@code 42<id>["notification",…]}: the client's callback answers {@code 43<id>[…]}, see {@link #onAck}. */
+    private byte[] withAckId(byte[] packet, RelayEvent event, AckWindow window) {
+        String id = Long.toString(nextAckId.incrementAndGet());
+        window.sent(id, event);
+        byte[] digits = id.getBytes(StandardCharsets.US_ASCII);
+        byte[] withId = new byte[packet.length + digits.length];
+        System.arraycopy(packet, 0, withId, 0, 2);
+        System.arraycopy(digits, 0, withId, 2, digits.length);
+        System.arraycopy(packet, 2, withId, 2 + digits.length, packet.length - 2);
+        return withId;
+    }
+
+    /** The acknowledgement callback of a notification ran: one acknowledged receipt, once per event. */
+    private void onAck(Long ackId) {
+        AckWindow window = acks;
+        Principal who = principal;
+        if (window == null || ackId == null || who == null) {
+            return;
+        }
+        io.notifyrelay.core.receipt.EventRef event = window.take(Long.toString(ackId), who.lobId());
+        if (event != null) {
+            context.outcomes().acknowledged(event);
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.notifyrelay.websocket.socketio;
 
+import io.notifyrelay.websocket.DeliveryOutcomes;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.TokenVerifier;
 import io.notifyrelay.core.replay.Replayer;
@@ -34,7 +35,8 @@ record SocketIoContext(WebSocketSettings settings, TokenVerifier tokenVerifier,
                        EncodingCache cache, SocketIoLimits limits, LobSessionCounts lobSessions,
                        AtomicInteger unauthenticated, Replayer replayer, DeliveryPositions positions,
                        SessionMetrics metrics, TokenLifecycle tokenLifecycle,
-                       io.notifyrelay.websocket.session.RecentCloses recentCloses) {
+                       io.notifyrelay.websocket.session.RecentCloses recentCloses,
+                       DeliveryOutcomes outcomes) {
 
     /** The event a front-end emits to register its socket for a LOB. */
     static final String REGISTER_EVENT = "REGISTER_SOCKET";

@@ -1,5 +1,6 @@
 package io.notifyrelay.websocket.socketio;
 
+import io.notifyrelay.websocket.DeliveryOutcomes;
 import io.notifyrelay.core.auth.TokenVerifier;
 import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.routing.PartitionView;
@@ -75,11 +76,12 @@ public final class SocketIoEndpoint implements HttpHandler {
                             LobSessionCounts lobSessions, UpgradedConnections upgraded,
                             Predicate<HttpServerExchange> admission, Replayer replayer, DeliveryPositions positions,
                             SessionMetrics metrics, TokenLifecycle tokenLifecycle,
-                            io.notifyrelay.websocket.session.RecentCloses recentCloses) {
+                            io.notifyrelay.websocket.session.RecentCloses recentCloses,
+                            DeliveryOutcomes outcomes) {
         this.context = new SocketIoContext(settings, tokenVerifier, registry, partitions, new ConcurrentHashMap<>(),
                 settings.heartbeatInterval(), PING_TIMEOUT, new SocketIoContext.EncodingCache(), limits, lobSessions,
                 new AtomicInteger(), replayer, positions, metrics, tokenLifecycle,
-                recentCloses);
+                recentCloses, outcomes);
         this.webSocketHandshake = new WebSocketProtocolHandshakeHandler(upgraded.counting(this::onWebSocket),
                 exchange -> badRequest(exchange, 3, "Bad request"));
         this.admission = admission;

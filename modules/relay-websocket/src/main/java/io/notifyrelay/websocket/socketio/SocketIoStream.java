@@ -47,6 +47,14 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
             sendPacket(packet);
         }
 
+        /**
+         * Queues the {@code notification} packet of {@code event} (a session may add an acknowledgement id); its
+         * delivery latency is measured from the event's record timestamp.
+         */
+        default void sendNotification(byte[] packet, RelayEvent event) {
+            sendEventPacket(packet, event.timestampMs());
+        }
+
         SocketIoContext.EventNames eventNames();
 
         boolean hasRoom();
@@ -287,7 +295,7 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
         context.metrics().delivered();
         SocketIoContext.EventNames names = session.eventNames();
         if (names.generic()) {
-            session.sendEventPacket(encoded.generic(), encoded.event().timestampMs());
+            session.sendNotification(encoded.generic(), encoded.event());
         }
         if (names.typed()) {
             session.sendEventPacket(encoded.typed(), names.generic() ? -1 : encoded.event().timestampMs());

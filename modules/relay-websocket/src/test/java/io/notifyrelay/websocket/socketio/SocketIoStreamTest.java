@@ -58,7 +58,8 @@ class SocketIoStreamTest {
             Duration.ofSeconds(25), Duration.ofSeconds(20), new SocketIoContext.EncodingCache(),
             new SocketIoLimits(50, 1000), new LobSessionCounts(100), new AtomicInteger(), replayer, positions,
             new SessionMetrics(new SimpleMeterRegistry()), TokenLifecycle.DEFAULTS,
-            new io.notifyrelay.websocket.session.RecentCloses(java.time.Clock.systemUTC()));
+            new io.notifyrelay.websocket.session.RecentCloses(java.time.Clock.systemUTC()),
+            io.notifyrelay.websocket.DeliveryOutcomes.NONE);
     private final FakeSession session = new FakeSession();
 
     @Test
