@@ -1,5 +1,6 @@
 package io.notifyrelay.chaos;
 
+import io.notifyrelay.client.ClientFaults;
 import io.notifyrelay.client.ConnectionState;
 import io.notifyrelay.client.NotifyRelayClient;
 import io.notifyrelay.publisher.NotifyPublisher;
@@ -243,7 +244,7 @@ class ChaosIT {
     private List<Step> plan(ChaosSettings settings) {
         List<Step> steps = new ArrayList<>();
         steps.add(new Step(0.10, "cut off a quarter of the clients for 3 s (sockets dropped, no close frame)",
-                () -> each(0, client -> client.faults().goOffline(Duration.ofSeconds(3)))));
+                () -> each(0, client -> ClientFaults.of(client).goOffline(Duration.ofSeconds(3)))));
         steps.add(new Step(0.20, "SIGKILL relay-1, start relay-4 on a new port", () -> {
             ChaosCluster.Relay victim = relay("relay-1");
             cluster.kill(victim);
@@ -261,11 +262,11 @@ class ChaosIT {
             note("relay-2 ready again at :" + again.port);
         }));
         steps.add(new Step(0.55, "a quarter of the clients stop reading for 20 s (a frozen tab)",
-                () -> each(1, client -> client.faults().stallReading(Duration.ofSeconds(20)))));
+                () -> each(1, client -> ClientFaults.of(client).stallReading(Duration.ofSeconds(20)))));
         steps.add(new Step(0.70, "drop every connection of a quarter of the clients",
-                () -> each(2, client -> client.faults().dropConnections())));
+                () -> each(2, client -> ClientFaults.of(client).dropConnections())));
         steps.add(new Step(0.80, "cut off a quarter of the clients for 5 s",
-                () -> each(3, client -> client.faults().goOffline(Duration.ofSeconds(5)))));
+                () -> each(3, client -> ClientFaults.of(client).goOffline(Duration.ofSeconds(5)))));
         steps.sort(Comparator.comparingDouble(step -> step.atFraction));
         return steps;
     }

@@ -23,6 +23,22 @@ final class CursorBook {
 
     private final Map<Integer, Position> last = new TreeMap<>();
 
+    /** The later of two positions of a partition; of two epochs, {@code b}'s (the newer one seen). */
+    static Position newer(Position a, Position b) {
+        if (!a.epoch().equals(b.epoch())) {
+            return b;
+        }
+        return b.offset() > a.offset() ? b : a;
+    }
+
+    /** The earlier of two positions of a partition; of two epochs, {@code b}'s. */
+    static Position older(Position a, Position b) {
+        if (!a.epoch().equals(b.epoch())) {
+            return b;
+        }
+        return b.offset() < a.offset() ? b : a;
+    }
+
     /** Reads a cursor the relay sent; empty when it is not in a format this client knows. */
     static Optional<Position> decode(String cursor) {
         if (cursor == null || cursor.isEmpty() || cursor.length() > 200) {

@@ -8,14 +8,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,8 +20,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -33,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import io.notifyrelay.client.NodeSession.Pending;
+import io.notifyrelay.client.NodeSession.Phase;
 
 /**
  * A client of the relay's WebSocket API that does what a good client should, so an application sees every
@@ -40,9 +38,9 @@ import java.util.function.Supplier;
  * partition moves, network cuts and slow reads.
  *
  * <ul>
- *   <li><b>Routes.</b> It reads {@code GET /v1/routes} from any node it knows and opens one session per node
- *       that owns part of the subscription: every owner for a LOB-wide subscription, the owner of each
- *       contact's partition for a contact subscription. It follows {@code moved} frames.</li>
+ *   <li><b>Routes.</b> It reads {@code GET /v1/routes} from any node it knows. In the relay's default mode
+ *       (anywhere) it holds one session with one node. In owner mode it opens one session per node that owns
+ *       part of the subscription ({@link SubscriptionPlanner}) and follows {@code moved} frames.</li>
  *   <li><b>Reconnects.</b> A lost session is re-opened after an exponential backoff with full jitter,
  *       re-reading the routes first. A 4401 close fetches a fresh token from the token provider; a 4403
  *       stops the client ({@link ConnectionState#FAILED}); a 4429 (too slow) reconnects at once.</li>
@@ -53,10 +51,10 @@ import java.util.function.Supplier;
  *   <li><b>Exactly once.</b> Replays and moves can repeat events; a window of recent ids drops them.</li>
  * </ul>
  *
- * <p>Thread-safe. The listeners are called one at a time (never concurrently), from the client's I/O
- * threads: keep them short, hand heavy work to an executor. A listener that blocks holds back every
- * session of this client, and a node eventually closes a session that reads too slowly (4429); the client
- * then resumes it from its cursors.
+ * <p>Thread-safe. The listeners are called one at a time, in order, on the listener executor (default: a
+ * thread of the client's own), outside the client's lock and never on the JDK's I/O threads. A listener that
+ * falls more than the listener backlog behind makes the client stop reading; a node eventually closes a
+ * session that reads too slowly (4429), and the client then resumes it from its cursors.
  */
 public final class NotifyRelayClient implements AutoCloseable {
 
@@ -67,11 +65,7 @@ public final class NotifyRelayClient implements AutoCloseable {
     /** Contacts per {@code subscribe} frame, well inside the relay's default 64 KiB frame limit. */
     static final int CONTACTS_PER_FRAME = 500;
     /** Abnormal closure (no close frame), as RFC 6455 reports a dropped connection. */
-    static final int ABNORMAL = 1006;
-    /** How long a session waits for the end of a replay it asked for before it stops waiting. */
-    static final Duration RESUME_MARKER_TIMEOUT = Duration.ofSeconds(60);
-
-    private enum Phase { IDLE, BACKOFF, CONNECTING, AUTHENTICATING, OPEN }
+    static final int ABNORMAL = WebSocketTransport.ABNORMAL;
 
     // ---- configuration ----
     private final String name;
@@ -82,11 +76,15 @@ public final class NotifyRelayClient implements AutoCloseable {
     private final Consumer<StatusChange> statusListener;
     private final Backoff backoff;
     private final HttpClient http;
+    private final WebSocketTransport transport;
     private final Duration requestTimeout;
     private final Duration subscribeTimeout;
     private final boolean sinceConfigured;
     private final Instant configuredSince;
     private final ScheduledExecutorService scheduler;
+    /** The default listener executor, shut down on close; null when the application gave its own. */
+    private final ExecutorService ownListenerExecutor;
+    private final ListenerQueue listeners;
 
     // ---- state, guarded by lock ----
     private final Object lock = new Object();
@@ -119,7 +117,6 @@ public final class NotifyRelayClient implements AutoCloseable {
     private ScheduledFuture<?> routesTask;
     private long routesDueNanos;
     private int routesAttempts;
-    private boolean resumeUnavailableLogged;
 
     // ---- counters, guarded by lock ----
     private long eventsDelivered;
@@ -152,6 +149,7 @@ public final class NotifyRelayClient implements AutoCloseable {
         this.subscribeTimeout = builder.subscribeTimeout;
         this.http = builder.http != null ? builder.http
                 : HttpClient.newBuilder().connectTimeout(builder.requestTimeout).build();
+        this.transport = new WebSocketTransport(http, name);
         this.dedupe = new DedupeWindow(builder.dedupeWindow);
         this.cursors.seed(builder.initialCursors);
         this.seedCursors.seed(builder.initialCursors);
@@ -162,6 +160,15 @@ public final class NotifyRelayClient implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        this.ownListenerExecutor = builder.listenerExecutor != null ? null
+                : Executors.newSingleThreadExecutor(runnable -> {
+                    Thread thread = new Thread(runnable, name + "-listeners");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        this.listeners = new ListenerQueue(name,
+                builder.listenerExecutor != null ? builder.listenerExecutor : ownListenerExecutor,
+                builder.listenerBacklog, this::releaseOwedReads);
     }
 
     public static Builder builder() {
@@ -308,11 +315,7 @@ public final class NotifyRelayClient implements AutoCloseable {
                     .append(" unassigned=").append(contacts.stream().filter(c -> !assignment.containsKey(c)).count())
                     .append('\n');
             for (Node node : nodes.values()) {
-                out.append("  ").append(node.url).append(' ').append(node.phase).append(" announced=")
-                        .append(node.announced).append(" served=").append(node.served.size())
-                        .append(" toSubscribe=").append(node.toSubscribe.size()).append(" subscribing=")
-                        .append(node.subscribesInFlight).append(" resuming=").append(node.resumesInFlight)
-                        .append(" unannounced=").append(node.unannounced).append(" failures=").append(node.failures)
+                out.append("  ").append(node.describe()).append(" failures=").append(node.failures)
                         .append(" reconnectScheduled=").append(node.reconnectTask != null && !node.reconnectTask.isDone())
                         .append('\n');
             }
@@ -320,8 +323,11 @@ public final class NotifyRelayClient implements AutoCloseable {
         }
     }
 
-    /** Fault injection for tests and chaos runs: what a flaky network or a slow reader does to a client. */
-    public Faults faults() {
+    /**
+     * Fault injection for tests and chaos runs: what a flaky network or a slow reader does to a client.
+     * Package-private: not part of the API; test code reaches it through its own entry point in this package.
+     */
+    Faults faults() {
         return new Faults();
     }
 
@@ -343,6 +349,9 @@ public final class NotifyRelayClient implements AutoCloseable {
             lock.notifyAll();
         }
         scheduler.shutdown();
+        if (ownListenerExecutor != null) {
+            ownListenerExecutor.shutdown(); // after the calls already queued, the last CLOSED status included
+        }
     }
 
     @Override
@@ -351,7 +360,7 @@ public final class NotifyRelayClient implements AutoCloseable {
     }
 
     /** Fault injection; see {@link #faults()}. */
-    public final class Faults {
+    final class Faults {
 
         private Faults() {
         }
@@ -407,23 +416,37 @@ public final class NotifyRelayClient implements AutoCloseable {
                 stalled = true;
             }
             scheduler.schedule(guarded("stall end", () -> {
-                List<WebSocket> owed = new ArrayList<>();
                 synchronized (lock) {
                     stalled = false;
                     if (notLiveSinceNanos >= 0) {
                         notLiveSinceNanos = System.nanoTime(); // a frozen client's own time is not catch-up time
                     }
-                    for (Node node : nodes.values()) {
-                        if (node.connection != null && node.connection.requestOwed && node.ws != null) {
-                            node.connection.requestOwed = false;
-                            owed.add(node.ws);
-                        }
-                        node.lastHeardNanos = System.nanoTime();
-                    }
                 }
-                owed.forEach(ws -> ws.request(1));
+                releaseOwedReads();
             }), duration.toNanos(), TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** Reading held back (a stall, a listener backlog) goes on, unless it is still held back. */
+    private void releaseOwedReads() {
+        List<WebSocketTransport.Socket> owed = new ArrayList<>();
+        synchronized (lock) {
+            if (readingHeld()) {
+                return;
+            }
+            for (Node node : nodes.values()) {
+                if (node.socket != null) {
+                    owed.add(node.socket);
+                }
+                node.lastHeardNanos = System.nanoTime(); // silence while we did not read is ours, not the node's
+            }
+        }
+        owed.forEach(WebSocketTransport.Socket::readOn);
+    }
+
+    /** Lock held. */
+    private boolean readingHeld() {
+        return stalled || listeners.backlogged();
     }
 
     // =====================================================================================================
@@ -545,15 +568,13 @@ public final class NotifyRelayClient implements AutoCloseable {
         }
         boolean incomplete;
         if (lobWide) {
-            Set<String> wanted = table.broadcast() ? Set.of(broadcastNode(table)) : table.ownerUrls();
+            Set<String> wanted = SubscriptionPlanner.lobWideNodes(table, anywhereNode(table));
             Set<Integer> coveredNow = coveredPartitions();
             for (String url : wanted) {
                 Node node = node(url);
                 ensureConnected(node);
-                if (!table.broadcast() && node.phase == Phase.OPEN) {
-                    Set<Integer> gained = new TreeSet<>(table.partitionsOf(url));
-                    gained.removeAll(node.announced);
-                    gained.removeAll(coveredNow);
+                if (node.phase == Phase.OPEN) {
+                    Set<Integer> gained = SubscriptionPlanner.gainedPartitions(table, url, node.announced, coveredNow);
                     if (!gained.isEmpty()) {
                         requestRefresh(node, "owns " + gained + " now", gained); // replayed on a fresh session
                     }
@@ -564,28 +585,13 @@ public final class NotifyRelayClient implements AutoCloseable {
                     closeNode(node, "owns no partition");
                 }
             }
-            incomplete = !table.broadcast() && !table.complete();
+            incomplete = SubscriptionPlanner.lobWideIncomplete(table);
         } else {
-            Partitioners.Partitioner partitioner = Partitioners.byName(table.partitioner());
-            for (String contact : contacts) {
-                if (partitioner != null && table.partitionCount() > 0 && !table.broadcast()) {
-                    contactPartition.putIfAbsent(contact, partitioner.partitionOf(contact, table.partitionCount()));
-                }
-                if (assignment.containsKey(contact)) {
-                    continue; // a node serves it or was asked to: it answers subscribed or moved
-                }
-                String owner;
-                if (table.broadcast()) {
-                    owner = broadcastNode(table);
-                } else if (partitioner == null || table.partitionCount() <= 0) {
-                    owner = table.node(); // unknown partitioner: ask the node that answered, follow moved
-                } else {
-                    owner = table.ownerOf(contactPartition.get(contact));
-                }
-                if (owner != null) {
-                    assign(contact, owner);
-                }
-            }
+            SubscriptionPlanner.partitions(table, contacts).forEach(contactPartition::putIfAbsent);
+            // a contact already assigned is served by its node or was asked there: it answers subscribed or moved
+            List<String> unplaced = contacts.stream().filter(contact -> !assignment.containsKey(contact)).toList();
+            SubscriptionPlanner.placeContacts(table, unplaced, contactPartition, anywhereNode(table))
+                    .forEach(this::assign);
             dropIdleContactNodes();
             for (Node node : List.copyOf(nodes.values())) {
                 ensureConnected(node);
@@ -610,14 +616,13 @@ public final class NotifyRelayClient implements AutoCloseable {
         return union;
     }
 
-    /** In broadcast mode any node serves everything: stay with an open one, else the one that answered. */
-    private String broadcastNode(Routes table) {
-        for (Node node : nodes.values()) {
-            if (node.phase == Phase.OPEN || node.phase == Phase.CONNECTING || node.phase == Phase.AUTHENTICATING) {
-                return node.url;
-            }
-        }
-        return table.node() != null ? table.node() : seeds.get(0);
+    /** In anywhere mode any node serves everything: stay with an open one, else the one that answered. */
+    private String anywhereNode(Routes table) {
+        List<String> active = nodes.values().stream()
+                .filter(node -> node.phase == Phase.OPEN || node.phase == Phase.CONNECTING
+                        || node.phase == Phase.AUTHENTICATING)
+                .map(node -> node.url).toList();
+        return SubscriptionPlanner.anywhereNode(active, table, seeds.get(0));
     }
 
     private void assign(String contact, String url) {
@@ -673,7 +678,7 @@ public final class NotifyRelayClient implements AutoCloseable {
             Integer partition = contactPartition.get(contact);
             CursorBook.Position position = partition == null ? null : node.positions.get(partition);
             if (position != null && node.served.contains(contact)) {
-                contactCursors.merge(contact, position, NotifyRelayClient::newer);
+                contactCursors.merge(contact, position, CursorBook::newer);
             }
         }
     }
@@ -694,7 +699,7 @@ public final class NotifyRelayClient implements AutoCloseable {
             if (position == null) {
                 without.add(partition);
             } else {
-                oldest.merge(partition, position, NotifyRelayClient::older);
+                oldest.merge(partition, position, CursorBook::older);
             }
         }
         List<String> result = new ArrayList<>();
@@ -719,7 +724,7 @@ public final class NotifyRelayClient implements AutoCloseable {
             if (position == null) {
                 without.add(partition);
             } else {
-                oldest.merge(partition, position, NotifyRelayClient::older);
+                oldest.merge(partition, position, CursorBook::older);
             }
         }
         List<String> result = new ArrayList<>();
@@ -771,42 +776,26 @@ public final class NotifyRelayClient implements AutoCloseable {
             return;
         }
         connection.token = token;
-        try {
-            http.newWebSocketBuilder().connectTimeout(requestTimeout)
-                    .buildAsync(URI.create(connection.node.url), connection)
-                    .whenComplete((ws, failure) -> {
-                        if (failure != null) {
-                            synchronized (lock) {
-                                connectionLost(connection, ABNORMAL, "connect failed: " + rootMessage(failure));
-                            }
-                        }
-                    });
-        } catch (RuntimeException e) {
-            synchronized (lock) {
-                connectionLost(connection, ABNORMAL, "connect failed: " + e);
-            }
-        }
+        transport.open(connection.node.url, requestTimeout, connection);
     }
 
     private boolean current(Connection connection) {
         return !closed && connection.node.connection == connection && nodes.get(connection.node.url) == connection.node;
     }
 
-    private void onOpen(Connection connection, WebSocket ws) {
+    private void onOpen(Connection connection, WebSocketTransport.Socket socket) {
         synchronized (lock) {
             if (!current(connection)) {
-                ws.abort();
+                socket.abort();
                 return;
             }
             Node node = connection.node;
-            node.ws = ws;
-            node.sendChain = CompletableFuture.completedFuture(null);
+            node.socket = socket;
             node.phase = Phase.AUTHENTICATING;
             node.everOpened = true;
             node.lastHeardNanos = System.nanoTime();
             send(node, JSON.createObjectNode().put("type", "auth").put("token", connection.token).toString());
         }
-        ws.request(1);
     }
 
     private void onFrame(Connection connection, String text) {
@@ -830,10 +819,10 @@ public final class NotifyRelayClient implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, name + ": handling a " + type + " frame from "
                         + connection.node.url + " failed; reconnecting", e);
-                WebSocket ws = connection.node.ws;
+                WebSocketTransport.Socket socket = connection.node.socket;
                 connectionLost(connection, ABNORMAL, "client error: " + e);
-                if (ws != null) {
-                    ws.abort();
+                if (socket != null) {
+                    socket.abort();
                 }
             }
         }
@@ -851,12 +840,7 @@ public final class NotifyRelayClient implements AutoCloseable {
                 node.kafkaUnreachable = "unreachable".equals(frame.path("kafka").asText());
                 updateOverall(node.kafkaUnreachable ? node.url + " cannot reach Kafka" : node.url + " reaches Kafka");
             }
-            case "pong", "unsubscribed" -> { }
-            default -> {
-                if (frame.has("recovered")) {
-                    onReplayResult(node, frame);
-                }
-            }
+            default -> { } // pong, unsubscribed, token_expiring (the provider gives a fresh token per connection)
         }
     }
 
@@ -896,8 +880,8 @@ public final class NotifyRelayClient implements AutoCloseable {
      * instead: a node replays onto a session only what is newer than what that session already sent.
      */
     private void flushSubscribes(Node node) {
-        if (lobWide || node.phase != Phase.OPEN || node.toSubscribe.isEmpty() || node.subscribesInFlight > 0
-                || node.resumesInFlight > 0 || node.retryPaused) {
+        if (lobWide || node.phase != Phase.OPEN || node.toSubscribe.isEmpty() || node.settling()
+                || node.retryPaused) {
             return;
         }
         if (!node.initialSubscribe) {
@@ -941,25 +925,23 @@ public final class NotifyRelayClient implements AutoCloseable {
         }
         boolean resume = !all.isEmpty() || since != null;
         Pending pending = new Pending(resume, contactList == null ? List.of() : List.copyOf(contactList));
-        node.expected.add(pending);
         Connection connection = node.connection;
         scheduler.schedule(guarded("subscribe timeout", () -> {
             synchronized (lock) {
-                if (current(connection) && connection.node.expected.stream().anyMatch(p -> p == pending)) {
+                if (current(connection) && connection.node.awaits(pending)) {
                     // a node that never answers (a stuck replay, a lost request) must not hold us forever
                     LOG.log(System.Logger.Level.WARNING, "{0}: {1} did not answer a subscribe within {2} s", name,
                             connection.node.url, subscribeTimeout.toSeconds());
-                    WebSocket ws = connection.node.ws;
+                    WebSocketTransport.Socket socket = connection.node.socket;
                     connectionLost(connection, ABNORMAL, "no answer to subscribe");
-                    if (ws != null) {
-                        ws.abort();
+                    if (socket != null) {
+                        socket.abort();
                     }
                 }
             }
         }), subscribeTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        node.subscribesInFlight++;
+        node.subscribeSent(pending);
         if (resume) {
-            node.resumesInFlight++;
             resumes++;
         }
         LOG.log(System.Logger.Level.DEBUG, "{0}: subscribe at {1}: {2} contacts, {3} cursors", name, node.url,
@@ -976,7 +958,7 @@ public final class NotifyRelayClient implements AutoCloseable {
         if (node.phase != Phase.OPEN) {
             return; // a session being opened subscribes to everything it needs when it opens
         }
-        if (node.subscribesInFlight > 0 || node.resumesInFlight > 0) {
+        if (node.settling()) {
             node.refreshFor.addAll(partitions); // the answer may announce them: decide then
             return;
         }
@@ -1003,37 +985,18 @@ public final class NotifyRelayClient implements AutoCloseable {
         if (!lobWide) {
             saveContactCursors(node, node.served);
         }
-        WebSocket ws = node.ws;
+        WebSocketTransport.Socket socket = node.socket;
         dropConnection(node);
-        if (ws != null) {
-            ws.sendClose(WebSocket.NORMAL_CLOSURE, "resubscribing").orTimeout(2, TimeUnit.SECONDS)
-                    .whenComplete((ignored, failure) -> ws.abort());
+        if (socket != null) {
+            socket.close("resubscribing");
         }
         node.phase = Phase.IDLE;
         ensureConnected(node);
         updateOverall("new session with " + node.url);
     }
 
-    /** A {@code subscribed} frame or a frame with {@code recovered} that ends a replay this session awaits. */
-    private void onReplayResult(Node node, JsonNode frame) {
-        if (node.markerWaits == 0) {
-            return;
-        }
-        node.markerWaits--;
-        finishResume(node, frame.path("recovered").asBoolean(false), text(frame, "reason"));
-        afterSubscribeProgress(node);
-    }
-
     private void onSubscribed(Node node, JsonNode frame) {
-        if (node.expected.isEmpty() && node.markerWaits > 0 && frame.has("recovered")) {
-            onReplayResult(node, frame); // a second subscribed that closes a replay
-            return;
-        }
-        Pending pending = node.expected.poll();
-        if (pending == null) {
-            pending = new Pending(false, List.of());
-        }
-        node.subscribesInFlight = Math.max(0, node.subscribesInFlight - 1);
+        Pending pending = node.answered();
         Set<Integer> partitions = ints(frame.path("partitions"));
         LOG.log(System.Logger.Level.DEBUG, "{0}: subscribed at {1}: partitions {2} contacts {3} recovered {4}", name,
                 node.url, partitions, frame.path("contacts"), frame.path("recovered"));
@@ -1075,18 +1038,9 @@ public final class NotifyRelayClient implements AutoCloseable {
         }
         node.unannounced.removeAll(node.announced);
         if (pending.resume()) {
-            if (frame.has("recovered")) {
-                finishResume(node, frame.path("recovered").asBoolean(false), text(frame, "reason"));
-            } else if (node.resumeUnsupported) {
-                finishResume(node, false, "resume_unavailable");
-            } else {
-                // the end of the replay comes in a later frame carrying "recovered"; do not wait forever
-                Connection connection = node.connection;
-                node.markerWaits++;
-                scheduler.schedule(guarded("replay result timeout", () -> resumeMarkerTimeout(connection)),
-                        RESUME_MARKER_TIMEOUT.toMillis(),
-                        TimeUnit.MILLISECONDS);
-            }
+            // a node answers a resume once its replay is over, saying whether it recovered everything
+            finishResume(node, frame.path("recovered").asBoolean(false),
+                    frame.has("recovered") ? text(frame, "reason") : "no_replay_result");
         }
         node.failures = 0;
         if (!node.retryPaused) {
@@ -1095,27 +1049,12 @@ public final class NotifyRelayClient implements AutoCloseable {
         afterSubscribeProgress(node);
     }
 
-    private void resumeMarkerTimeout(Connection connection) {
-        synchronized (lock) {
-            if (!current(connection) || connection.node.markerWaits == 0) {
-                return;
-            }
-            Node node = connection.node;
-            LOG.log(System.Logger.Level.WARNING, "{0}: {1} never said whether its replay recovered everything",
-                    name, node.url);
-            node.markerWaits--;
-            finishResume(node, false, "no_replay_result");
-            afterSubscribeProgress(node);
-        }
-    }
-
     /** A replay this session asked for is over. */
     private void finishResume(Node node, boolean recovered, String reason) {
-        if (node.resumesInFlight == 0) {
+        if (!node.replayOver()) {
             return;
         }
-        node.resumesInFlight--;
-        if (!recovered && !"resume_unavailable".equals(reason)) {
+        if (!recovered) {
             resumesIncomplete++;
             lastIncompleteReason = reason == null ? "unknown" : reason;
             LOG.log(System.Logger.Level.WARNING, "{0}: {1} could not replay everything missed: {2}", name, node.url,
@@ -1142,31 +1081,19 @@ public final class NotifyRelayClient implements AutoCloseable {
         }), delay, TimeUnit.NANOSECONDS);
     }
 
-    /** Nothing in flight any more: the positions held back meanwhile are complete up to where they point. */
-    private void releaseHeldPositions(Node node) {
-        if (node.subscribesInFlight > 0 || node.resumesInFlight > 0) {
-            return;
-        }
-        node.held.forEach((partition, position) -> {
-            if (node.announced.contains(partition)) {
-                advance(node, position);
-            }
-        });
-        node.held.clear();
-    }
-
     /** The session has every event of the subscription up to {@code position} in its partition. */
     private void advance(Node node, CursorBook.Position position) {
-        node.positions.merge(position.partition(), position, NotifyRelayClient::newer);
+        node.advance(position);
         if (lobWide) {
             cursors.advance(position);
         }
     }
 
     private void afterSubscribeProgress(Node node) {
-        releaseHeldPositions(node);
+        // nothing in flight any more: the positions held back meanwhile are complete up to where they point
+        node.releaseHeld().forEach(position -> advance(node, position));
         flushSubscribes(node);
-        boolean idle = node.subscribesInFlight == 0 && node.resumesInFlight == 0;
+        boolean idle = !node.settling();
         if (node.resubscribeWanted && idle && !node.retryPaused) {
             node.resubscribeWanted = false; // a refused subscribe, sent again
             sendSubscribe(node, null);
@@ -1199,10 +1126,10 @@ public final class NotifyRelayClient implements AutoCloseable {
             if (!lobWide && contactId != null && contacts.contains(contactId)) {
                 contactPartition.putIfAbsent(contactId, partition);
             }
-            if (node.subscribesInFlight > 0 || node.resumesInFlight > 0) {
+            if (node.settling()) {
                 // replayed or live for a subscription being set up: the stream from our cursor is complete
                 // only once the node has answered (and replayed); keep the position until then
-                node.held.merge(partition, position, NotifyRelayClient::newer);
+                node.hold(position);
             } else if (node.announced.contains(partition)) {
                 advance(node, position);
             } else if (lobWide) {
@@ -1233,25 +1160,7 @@ public final class NotifyRelayClient implements AutoCloseable {
         eventsDelivered++;
         RelayEvent event = new RelayEvent(id, cursor, text(frame, "lobId"), contactId, frame.get("data"),
                 Instant.now(), node.url);
-        try {
-            eventListener.accept(event);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, name + ": event listener failed on " + id, e);
-        }
-    }
-
-    private static CursorBook.Position newer(CursorBook.Position a, CursorBook.Position b) {
-        if (!a.epoch().equals(b.epoch())) {
-            return b;
-        }
-        return b.offset() > a.offset() ? b : a;
-    }
-
-    private static CursorBook.Position older(CursorBook.Position a, CursorBook.Position b) {
-        if (!a.epoch().equals(b.epoch())) {
-            return b;
-        }
-        return b.offset() < a.offset() ? b : a;
+        listeners.submit(() -> eventListener.accept(event));
     }
 
     /** {@code target} serves these contacts now: the nodes that moved them there let them go. */
@@ -1285,17 +1194,13 @@ public final class NotifyRelayClient implements AutoCloseable {
         if (!lobWide) {
             saveContactCursors(node, movedContacts);
         }
-        node.announced.removeAll(partitions);
-        node.held.keySet().removeAll(partitions);
+        node.partitionsMoved(partitions);
         if (!lobWide && url != null && !url.equals(node.url)) {
             // the node keeps serving them (e.g. what producers with old metadata still write to the old
             // partition): stay subscribed here until the new node has answered subscribed
             movedContacts.stream().filter(node.served::contains).forEach(c -> node.handingOver.put(c, url));
         }
         node.served.removeAll(movedContacts);
-        if (node.subscribesInFlight > 0) {
-            node.movedWhileSubscribing.addAll(partitions);
-        }
         if (url != null) {
             movesFollowed++;
             knownUrls.add(url);
@@ -1340,23 +1245,11 @@ public final class NotifyRelayClient implements AutoCloseable {
         String code = frame.path("code").asText("");
         String message = frame.path("message").asText("");
         switch (code) {
-            case "resume_unavailable" -> {
-                if (!resumeUnavailableLogged) {
-                    resumeUnavailableLogged = true;
-                    LOG.log(System.Logger.Level.INFO, "{0}: {1} cannot resume ({2}); live only", name, node.url,
-                            message);
-                }
-                node.resumeUnsupported = true;
-                resumesIncomplete++;
-                lastIncompleteReason = "resume_unavailable";
-            }
             case "resume_in_progress" -> {
                 // the node refused our latest subscribe: it was still finishing the previous one. Try again
                 // once nothing is in flight, after a short pause (the refusal can race the previous answer)
-                Pending refused = node.expected.pollLast();
-                node.subscribesInFlight = Math.max(0, node.subscribesInFlight - 1);
+                Pending refused = node.refused(true);
                 if (refused != null && refused.resume()) {
-                    node.resumesInFlight = Math.max(0, node.resumesInFlight - 1);
                     resumes--;
                 }
                 if (lobWide) {
@@ -1382,11 +1275,7 @@ public final class NotifyRelayClient implements AutoCloseable {
             }
             case "too_many_subscriptions" -> {
                 // the subscribe was refused instead of answered
-                Pending pending = node.expected.poll();
-                node.subscribesInFlight = Math.max(0, node.subscribesInFlight - 1);
-                if (pending != null && pending.resume()) {
-                    node.resumesInFlight = Math.max(0, node.resumesInFlight - 1);
-                }
+                node.refused(false);
                 LOG.log(System.Logger.Level.WARNING, "{0}: {1} refused a subscription: {2}", name, node.url, message);
                 reportNode(node, "too_many_subscriptions: " + message);
             }
@@ -1396,18 +1285,18 @@ public final class NotifyRelayClient implements AutoCloseable {
     }
 
     private void heartbeat(Connection connection) {
-        WebSocket toAbort = null;
+        WebSocketTransport.Socket toAbort = null;
         synchronized (lock) {
-            if (!current(connection) || connection.node.ws == null) {
+            if (!current(connection) || connection.node.socket == null) {
                 return;
             }
             Node node = connection.node;
-            if (stalled) {
+            if (readingHeld()) {
                 return;
             }
             long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - node.lastHeardNanos);
             if (silentMs > 2 * node.heartbeatMs + 5000) {
-                toAbort = node.ws;
+                toAbort = node.socket;
                 connectionLost(connection, ABNORMAL, "nothing heard for " + silentMs + " ms");
             } else {
                 send(node, "{\"type\":\"ping\"}");
@@ -1478,7 +1367,7 @@ public final class NotifyRelayClient implements AutoCloseable {
     /** Forgets the current connection of this node and everything it served. Lock held. */
     private void dropConnection(Node node) {
         node.connection = null;
-        node.ws = null;
+        node.socket = null;
         if (node.heartbeatTask != null) {
             node.heartbeatTask.cancel(false);
             node.heartbeatTask = null;
@@ -1488,13 +1377,13 @@ public final class NotifyRelayClient implements AutoCloseable {
 
     /** Drops the connection without a close frame (fault injection); the usual reconnect follows. */
     private void abort(Node node, String reason) {
-        WebSocket ws = node.ws;
+        WebSocketTransport.Socket socket = node.socket;
         Connection connection = node.connection;
         if (connection != null) {
             connectionLost(connection, ABNORMAL, reason);
         }
-        if (ws != null) {
-            ws.abort();
+        if (socket != null) {
+            socket.abort();
         }
     }
 
@@ -1508,11 +1397,10 @@ public final class NotifyRelayClient implements AutoCloseable {
         if (node.heartbeatTask != null) {
             node.heartbeatTask.cancel(false);
         }
-        WebSocket ws = node.ws;
-        node.ws = null;
-        if (ws != null) {
-            ws.sendClose(WebSocket.NORMAL_CLOSURE, reason).orTimeout(2, TimeUnit.SECONDS)
-                    .whenComplete((ignored, failure) -> ws.abort());
+        WebSocketTransport.Socket socket = node.socket;
+        node.socket = null;
+        if (socket != null) {
+            socket.close(reason);
         }
         if (node.reported != null && node.reported != ConnectionState.CLOSED) {
             node.reported = ConnectionState.CLOSED;
@@ -1533,20 +1421,10 @@ public final class NotifyRelayClient implements AutoCloseable {
         lock.notifyAll();
     }
 
-    /** Sends one text frame after the previous one: the JDK allows one outstanding send per socket. */
     private void send(Node node, String text) {
-        WebSocket ws = node.ws;
-        if (ws == null) {
-            return;
+        if (node.socket != null) {
+            node.socket.send(text);
         }
-        node.sendChain = node.sendChain.handle((ignored, failure) -> null)
-                .thenCompose(ignored -> ws.sendText(text, true))
-                .whenComplete((ignored, failure) -> {
-                    if (failure != null) {
-                        LOG.log(System.Logger.Level.DEBUG, "{0}: send to {1} failed: {2}", name, node.url,
-                                failure.toString());
-                    }
-                });
     }
 
     // =====================================================================================================
@@ -1558,22 +1436,7 @@ public final class NotifyRelayClient implements AutoCloseable {
             return false;
         }
         if (lobWide) {
-            int count = routes.partitionCount();
-            if (count <= 0) {
-                return false;
-            }
-            Set<Integer> union = new TreeSet<>();
-            for (Node node : nodes.values()) {
-                if (node.live()) {
-                    union.addAll(node.announced);
-                }
-            }
-            for (int partition = 0; partition < count; partition++) {
-                if (!union.contains(partition)) {
-                    return false;
-                }
-            }
-            return true;
+            return SubscriptionPlanner.lobWideCovered(routes.partitionCount(), coveredPartitions());
         }
         for (String contact : contacts) {
             String url = assignment.get(contact);
@@ -1639,11 +1502,7 @@ public final class NotifyRelayClient implements AutoCloseable {
     }
 
     private void emit(StatusChange change) {
-        try {
-            statusListener.accept(change);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, name + ": status listener failed", e);
-        }
+        listeners.submit(() -> statusListener.accept(change));
     }
 
     private void requireContactMode() {
@@ -1688,189 +1547,42 @@ public final class NotifyRelayClient implements AutoCloseable {
         };
     }
 
-    private static String rootMessage(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
-    }
-
-    /** A subscribe frame waiting for its {@code subscribed}. Compared by identity. */
-    private static final class Pending {
-        private final boolean resume;
-        private final List<String> contacts;
-
-        Pending(boolean resume, List<String> contacts) {
-            this.resume = resume;
-            this.contacts = contacts;
-        }
-
-        boolean resume() {
-            return resume;
-        }
-
-        List<String> contacts() {
-            return contacts;
-        }
-    }
-
-    /** The client's session with one node (at most one connection at a time). */
-    private final class Node {
-        final String url;
-        Phase phase = Phase.IDLE;
+    /** The client's session with one node: its protocol state, and the connection and timers that carry it. */
+    private final class Node extends NodeSession {
         Connection connection;
-        WebSocket ws;
-        CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
+        WebSocketTransport.Socket socket;
         ScheduledFuture<?> reconnectTask;
         ScheduledFuture<?> heartbeatTask;
-        long heartbeatMs = 25_000;
         long lastHeardNanos = System.nanoTime();
         int failures;
-        /** The node said it cannot reach Kafka ({@code status} frame); cleared by its next welcome. */
-        boolean kafkaUnreachable;
-        boolean everOpened;
-        boolean everLive;
         ConnectionState reported;
-        /** Partitions this connection announced in {@code subscribed} and not moved since. */
-        final Set<Integer> announced = new TreeSet<>();
-        /** Contacts this connection confirmed it serves. */
-        final Set<String> served = new LinkedHashSet<>();
-        /** Contacts this node said moved for, kept here until the new node serves them: contact to new URL. */
-        final Map<String, String> handingOver = new LinkedHashMap<>();
-        /** Contacts to subscribe here once the session is open. */
-        final Set<String> toSubscribe = new LinkedHashSet<>();
-        /** Partitions this connection delivered events of without announcing them. */
-        final Set<Integer> unannounced = new TreeSet<>();
-        final Deque<Pending> expected = new ArrayDeque<>();
-        /** Positions of events received while a subscribe or replay runs; applied when it is over. */
-        final Map<Integer, CursorBook.Position> held = new HashMap<>();
-        /** How far this connection delivered each announced partition without a gap. */
-        final Map<Integer, CursorBook.Position> positions = new HashMap<>();
-        /** Partitions this connection delivered any event of. */
-        final Set<Integer> delivered = new TreeSet<>();
-        /** Partitions a moved frame took away while a subscribe was being answered. */
-        final Set<Integer> movedWhileSubscribing = new TreeSet<>();
-        /** Partitions a fresh session was wanted for while a subscribe was in flight. */
-        final Set<Integer> refreshFor = new TreeSet<>();
-        int subscribesInFlight;
-        int resumesInFlight;
-        int markerWaits;
-        int refusedRetries;
-        int refreshStreak;
-        boolean retryPaused;
-        boolean refreshScheduled;
-        boolean initialSubscribe;
-        long quietUntilNanos = System.nanoTime();
-        boolean resubscribeWanted;
-        boolean resumeUnsupported;
 
         Node(String url) {
-            this.url = url;
-        }
-
-        void resetSubscriptionState() {
-            announced.clear();
-            served.clear();
-            unannounced.clear();
-            expected.clear();
-            held.clear();
-            positions.clear();
-            delivered.clear();
-            movedWhileSubscribing.clear();
-            refreshFor.clear();
-            initialSubscribe = false;
-            subscribesInFlight = 0;
-            resumesInFlight = 0;
-            markerWaits = 0;
-            refusedRetries = 0;
-            retryPaused = false;
-            resubscribeWanted = false;
-            resumeUnsupported = false;
-        }
-
-        boolean live() {
-            return phase == Phase.OPEN && subscribesInFlight == 0 && resumesInFlight == 0;
-        }
-
-        ConnectionState state() {
-            return switch (phase) {
-                case IDLE, BACKOFF -> everOpened ? ConnectionState.OFFLINE : ConnectionState.CONNECTING;
-                case CONNECTING, AUTHENTICATING -> everLive ? ConnectionState.RECOVERING : ConnectionState.CONNECTING;
-                case OPEN -> live() ? ConnectionState.LIVE
-                        : everLive ? ConnectionState.RECOVERING : ConnectionState.CONNECTING;
-            };
+            super(url);
         }
     }
 
-    /** One WebSocket connection to a node; the JDK calls it one message at a time. */
-    private final class Connection implements WebSocket.Listener {
+    /** One connection to a node, as the transport reports it: one message at a time. */
+    private final class Connection implements WebSocketTransport.Handler {
         final Node node;
         volatile String token;
-        /** A message was processed while reading was stalled: request the next when the stall ends. */
-        volatile boolean requestOwed;
-        private final StringBuilder partial = new StringBuilder();
 
         Connection(Node node) {
             this.node = node;
         }
 
         @Override
-        public void onOpen(WebSocket webSocket) {
-            NotifyRelayClient.this.onOpen(this, webSocket);
+        public void opened(WebSocketTransport.Socket socket) {
+            onOpen(this, socket);
         }
 
         @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            if (!last) {
-                partial.append(data);
-                webSocket.request(1);
-                return null;
-            }
-            String text;
-            if (partial.length() > 0) {
-                text = partial.append(data).toString();
-                partial.setLength(0);
-            } else {
-                text = data.toString();
-            }
+        public void text(String text) {
             onFrame(this, text);
-            requestNext(webSocket);
-            return null;
         }
 
         @Override
-        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-            requestNext(webSocket);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
-            heard();
-            requestNext(webSocket); // the JDK answers the ping with a pong by itself
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
-            heard();
-            requestNext(webSocket);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            onClosed(this, statusCode, reason);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            onClosed(this, ABNORMAL, rootMessage(error));
-        }
-
-        private void heard() {
+        public void heard() {
             synchronized (lock) {
                 if (current(this)) {
                     node.lastHeardNanos = System.nanoTime();
@@ -1878,17 +1590,16 @@ public final class NotifyRelayClient implements AutoCloseable {
             }
         }
 
-        private void requestNext(WebSocket webSocket) {
-            boolean hold;
+        @Override
+        public boolean holdReading() {
             synchronized (lock) {
-                hold = stalled;
-                if (hold) {
-                    requestOwed = true;
-                }
+                return readingHeld();
             }
-            if (!hold) {
-                webSocket.request(1);
-            }
+        }
+
+        @Override
+        public void closed(int code, String reason) {
+            onClosed(this, code, reason);
         }
     }
 
@@ -1915,6 +1626,8 @@ public final class NotifyRelayClient implements AutoCloseable {
         private Instant since;
         private HttpClient http;
         private String name;
+        private Executor listenerExecutor;
+        private int listenerBacklog = 1000;
 
         private Builder() {
         }
@@ -2022,6 +1735,29 @@ public final class NotifyRelayClient implements AutoCloseable {
         /** Shares an HttpClient (and its selector thread) between clients. */
         public Builder httpClient(HttpClient client) {
             this.http = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        /**
+         * Where the listeners run, one call at a time and in order whatever the executor. Default: a thread of
+         * the client's own. Not an executor that runs tasks in the calling thread: that would call the
+         * listeners under the client's lock, on the JDK's I/O threads.
+         */
+        public Builder listenerExecutor(Executor executor) {
+            this.listenerExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * How many listener calls may wait before the client stops reading the sockets until the listeners
+         * catch up (a node then closes a session that reads too slowly, 4429, and the client resumes it).
+         * Default 1000.
+         */
+        public Builder listenerBacklog(int calls) {
+            if (calls < 1) {
+                throw new IllegalArgumentException("listener backlog must be at least 1");
+            }
+            this.listenerBacklog = calls;
             return this;
         }
 

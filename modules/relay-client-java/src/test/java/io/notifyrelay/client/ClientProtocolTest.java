@@ -310,6 +310,7 @@ class ClientProtocolTest {
         a.session(0).event("e1", 0, 1, "lob", "c1");
         await().atMost(WAIT).until(() -> client.cursors().size() == 1);
         assertEquals("resume_unavailable", client.stats().lastIncompleteReason());
+        assertEquals(1, client.stats().resumesIncomplete());
     }
 
     @Test
@@ -317,7 +318,7 @@ class ClientProtocolTest {
         FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
         FakeRelay a = relay(cluster);
         cluster.own(a, 0);
-        a.resume = FakeRelay.Resume.MARKER_LATER;
+        a.resume = FakeRelay.Resume.HELD;
         NotifyRelayClient client = started(client(a.url()).lobWide()
                 .resumeFrom(List.of(FakeRelay.cursor(0, 1))));
         await().atMost(WAIT).until(() -> a.sessions.size() == 1 && a.session(0).framesOfType("subscribe").size() == 1);
@@ -327,7 +328,7 @@ class ClientProtocolTest {
         await().atMost(WAIT).until(() -> events.size() == 2);
         assertEquals(List.of(FakeRelay.cursor(0, 1)), client.cursors(), "not before the replay is over");
         assertEquals(ConnectionState.CONNECTING, client.state());
-        a.session(0).send("{\"type\":\"replayed\",\"recovered\":true}");
+        a.session(0).send("{\"type\":\"subscribed\",\"lobWide\":true,\"partitions\":[0],\"recovered\":true}");
         awaitLive(client);
         assertEquals(List.of(FakeRelay.cursor(0, 3)), client.cursors());
     }
@@ -337,7 +338,7 @@ class ClientProtocolTest {
         FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
         FakeRelay a = relay(cluster);
         cluster.own(a, 0);
-        a.resume = FakeRelay.Resume.MARKER_LATER;
+        a.resume = FakeRelay.Resume.HELD;
         a.onSubscribe = (session, frame) -> session.send(
                 "{\"type\":\"subscribed\",\"lobWide\":true,\"partitions\":[0],\"recovered\":false,\"reason\":\"retention\"}");
         NotifyRelayClient client = started(client(a.url()).lobWide());

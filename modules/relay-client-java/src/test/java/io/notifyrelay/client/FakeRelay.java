@@ -37,12 +37,12 @@ final class FakeRelay implements AutoCloseable {
     static final String EPOCH = "fake-epoch";
 
     enum Resume {
-        /** Answers resume requests with error resume_unavailable, like a relay without replay. */
+        /** Answers a resume with recovered: false, reason resume_unavailable, like a relay that cannot replay. */
         UNAVAILABLE,
         /** Puts recovered: true into subscribed (the replay, if any, is the test's business). */
         RECOVERED,
-        /** Answers subscribed without recovered; the test sends the replay result itself. */
-        MARKER_LATER
+        /** Does not answer a resume: the test replays and then sends subscribed itself, as a relay does. */
+        HELD
     }
 
     /** Partition owners shared by the fake nodes, as {@code GET /v1/routes} reports them. */
@@ -234,9 +234,9 @@ final class FakeRelay implements AutoCloseable {
             return;
         }
         boolean resuming = frame.has("cursors") || frame.has("since");
-        if (resuming && resume == Resume.UNAVAILABLE) {
-            session.send(JSON.createObjectNode().put("type", "error").put("code", "resume_unavailable")
-                    .put("message", "live only").toString());
+        if (resuming && resume == Resume.HELD) {
+            onSubscribe.accept(session, frame);
+            return;
         }
         Set<Integer> owned = cluster.ownedBy(this);
         ObjectNode answer = JSON.createObjectNode().put("type", "subscribed");
@@ -271,6 +271,8 @@ final class FakeRelay implements AutoCloseable {
         }
         if (resuming && resume == Resume.RECOVERED) {
             answer.put("recovered", true);
+        } else if (resuming && resume == Resume.UNAVAILABLE) {
+            answer.put("recovered", false).put("reason", "resume_unavailable");
         }
         session.send(answer.toString());
         movedContacts.forEach((owner, contacts) -> session.send(movedFrame(contacts, movedPartitions.get(owner),

@@ -9,19 +9,23 @@ import io.notifyrelay.websocket.HttpEndpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 
 /**
- * The demo page, DEV MODE ONLY: {@code /demo/} (the page), {@code /demo/client.js} (the JavaScript client,
- * copied from modules/relay-client-js at build time), and two actions, POST only, without CORS and refused to
- * other origins: {@code /demo/token} (mints a token for a LOB, optionally limited to contacts) and
+ * The demo page, DEV MODE ONLY: {@code /demo/} (the page), {@code /demo/client/index.js} and the modules it
+ * imports (the JavaScript client, copied from modules/relay-client-js at build time), and two actions, POST
+ * only, without CORS and refused to other origins: {@code /demo/token} (mints a token for a LOB, optionally limited to contacts) and
  * {@code /demo/publish} (publishes a sample notification). Never served by {@code io.notifyrelay.app.Main}: only
  * {@link DevMain} adds these endpoints.
  */
@@ -57,13 +61,14 @@ final class DemoEndpoints {
     static Served create(String secret, boolean actionsOn, String bootstrapServers, String topic) {
         DemoEndpoints demo = new DemoEndpoints(secret, actionsOn, bootstrapServers, topic);
         byte[] page = resource("index.html");
-        byte[] client = resource("index.js");
+
         Map<String, HttpEndpoint> endpoints = new LinkedHashMap<>();
         HttpEndpoint pageEndpoint = query -> new HttpEndpoint.Response(200, "text/html; charset=utf-8", page);
         endpoints.put("/demo", pageEndpoint);
         endpoints.put(PAGE_PATH, pageEndpoint);
         endpoints.put("/demo/index.html", pageEndpoint);
-        endpoints.put("/demo/client.js", query -> new HttpEndpoint.Response(200, "text/javascript; charset=utf-8", client));
+        clientModules().forEach((module, code) -> endpoints.put("/demo/client/" + module,
+                query -> new HttpEndpoint.Response(200, "text/javascript; charset=utf-8", code)));
         Map<String, HttpEndpoint> actions = new LinkedHashMap<>();
         actions.put("/demo/token", demo::token);
         actions.put("/demo/publish", demo::publish);
@@ -205,11 +210,28 @@ final class DemoEndpoints {
         return HttpEndpoint.Response.json(status, JSON.createObjectNode().put("error", message).toString());
     }
 
+    /** The JavaScript client's ES modules: index.js and what it imports, transitively, by file name. */
+    private static Map<String, byte[]> clientModules() {
+        Map<String, byte[]> modules = new LinkedHashMap<>();
+        Deque<String> toRead = new ArrayDeque<>(List.of("index.js"));
+        Pattern relativeImport = Pattern.compile("from '\\./([\\w-]+\\.js)'");
+        while (!toRead.isEmpty()) {
+            String module = toRead.pop();
+            if (!modules.containsKey(module)) {
+                byte[] code = resource("client/" + module);
+                modules.put(module, code);
+                relativeImport.matcher(new String(code, StandardCharsets.UTF_8)).results()
+                        .forEach(match -> toRead.push(match.group(1)));
+            }
+        }
+        return modules;
+    }
+
     private static byte[] resource(String name) {
         try (InputStream in = DemoEndpoints.class.getClassLoader().getResourceAsStream(RESOURCES + name)) {
             if (in == null) {
                 throw new IllegalStateException("demo resource " + RESOURCES + name + " missing from the relay-dev jar "
-                        + "(index.js is copied from modules/relay-client-js/src by the build)");
+                        + "(the client's modules are copied from modules/relay-client-js/src by the build)");
             }
             return in.readAllBytes();
         } catch (IOException e) {
