@@ -150,7 +150,9 @@ export interface Gap {
 export interface ClientError {
   /**
    * Fatal: unauthorized, forbidden, token_unavailable. Not fatal: token_refresh_failed, routes_unavailable (GET
-   * /v1/routes failed: not reachable or blocked by CORS), listener_failed, or a relay `error` frame's code.
+   * /v1/routes failed: not reachable or blocked by CORS), listener_failed, closed_too_slow (the node had closed the
+   * previous session with 4429, which the client may have seen only as 1006; it resumed), or a relay `error` frame's
+   * code.
    */
   code: string;
   message: string;

@@ -46,6 +46,12 @@ export class NotifyRelayClient {
     this._subscribeTimeoutMs = options.subscribeTimeoutMs ?? DEFAULTS.subscribeTimeoutMs;
     this._requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this._since = options.since ?? null;
+    /**
+     * The last sessionId each node welcomed this client with: sent back as `previousSession` on the next connection,
+     * so the node can say why it closed that session when its close frame never arrived (a 4429 queued behind the
+     * data the client did not read shows as 1006). One entry per node URL.
+     */
+    this._lastSessionByNode = new Map();
     /** Acknowledge each notification once its listeners ran: the relay turns it into an `acknowledged` receipt. */
     this._ack = options.ack === true;
     /**
@@ -816,7 +822,9 @@ export class NotifyRelayClient {
     ws.onopen = () => {
       if (conn.ws === ws) {
         conn.lastHeard = Date.now();
-        ws.send(JSON.stringify({ type: 'auth', token: this._token }));
+        const previousSession = this._lastSessionByNode.get(conn.url);
+        ws.send(JSON.stringify(previousSession === undefined ? { type: 'auth', token: this._token }
+          : { type: 'auth', token: this._token, previousSession }));
       }
     };
     ws.onmessage = (message) => {
@@ -910,6 +918,16 @@ export class NotifyRelayClient {
 
   _onWelcome(conn, frame) {
     conn.welcome = frame;
+    if (typeof frame.sessionId === 'string') {
+      this._lastSessionByNode.set(conn.url, frame.sessionId);
+    }
+    const previous = frame.previousClose;
+    if (previous && typeof previous === 'object') {
+      // the close the client never saw: it resumes from its cursors like after any close, but says why
+      this._emit('error', { code: 'closed_too_slow', node: conn.url, fatal: false, message: 'the relay closed the '
+        + `previous session (${previous.code} ${previous.reason ?? ''}) at ${previous.at}: it read too slowly; `
+        + 'resumed from its cursors' });
+    }
     conn.phase = 'subscribing';
     // the node answered; from here a resume may replay for a while before `subscribed`
     conn.clearTimer('connect');

@@ -80,7 +80,7 @@ describe('without a relay', () => {
  * A stand-in relay node on a real socket that speaks only what a test scripts: for what a real node does
  * rarely (losing Kafka), checked against the client alone. Broadcast routes, so one session serves all.
  */
-async function stubRelay(t, onSession) {
+async function stubRelay(t, onSession, welcomeExtra = () => ({})) {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `ws://127.0.0.1:${server.address().port}/v1/ws`;
@@ -92,7 +92,8 @@ async function stubRelay(t, onSession) {
       const frame = JSON.parse(String(data));
       session.frames.push(frame);
       if (frame.type === 'auth') {
-        ws.send(JSON.stringify({ type: 'welcome', sessionId: `s${sessions.length}`, node: 'stub', heartbeatMs: 25_000 }));
+        ws.send(JSON.stringify({ type: 'welcome', sessionId: `s${sessions.length}`, node: 'stub', heartbeatMs: 25_000,
+          ...welcomeExtra(frame, sessions.length) }));
       } else if (frame.type === 'subscribe') {
         onSession(session, frame, sessions.length);
       }
@@ -147,6 +148,32 @@ describe('a node that loses Kafka (stand-in node)', () => {
     assert.deepEqual(seen.gaps[0].partitions, [0, 1, 3]);
     assert.equal(seen.gaps[0].reason, 'no_cursor');
   });
+});
+
+describe('a 4429 the client never read (stand-in node)', () => {
+  test('the next connection names the previous session; the node\'s previousClose becomes a closed_too_slow error',
+    async (t) => {
+      const at = new Date().toISOString();
+      const stub = await stubRelay(t, (session, frame, n) => {
+        session.ws.send(JSON.stringify({ type: 'subscribed', lobWide: true, partitions: [0, 1, 2, 3] }));
+        if (n === 1) {
+          session.ws.terminate(); // the close frame stuck behind unread data: the client sees only 1006
+        }
+      }, (auth, n) => (n === 2 && auth.previousSession === 's1'
+        ? { previousClose: { code: 4429, reason: 'too slow', at } } : {}));
+      const { relay, seen } = client(t, { url: stub.url, token: token({ lob: 'l' }), fetch: stub.fetch,
+        backoff: { initialMs: 50, maxMs: 200 } });
+      relay.subscribe();
+      await waitFor(() => seen.errors.some((e) => e.code === 'closed_too_slow'), { timeoutMs: 10_000,
+        message: 'closed_too_slow' });
+      const auths = stub.sessions.map((s) => s.frames.find((f) => f.type === 'auth'));
+      assert.equal(auths[0].previousSession, undefined, 'a first connection names no previous session');
+      assert.equal(auths[1].previousSession, 's1');
+      const error = seen.errors.find((e) => e.code === 'closed_too_slow');
+      assert.equal(error.fatal, false);
+      assert.match(error.message, /4429 too slow/);
+      await waitFor(() => relay.status === 'live', { timeoutMs: 5_000, message: 'live again' });
+    });
 });
 
 describe('owner mode: a contact moved to another node (stand-in nodes)', () => {
