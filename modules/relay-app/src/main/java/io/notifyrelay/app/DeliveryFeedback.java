@@ -19,6 +19,7 @@ import io.notifyrelay.websocket.DeliveryOutcomes;
 import io.notifyrelay.websocket.HttpEndpoint;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.BiPredicate;
 import java.util.function.LongFunction;
 
 /**
@@ -43,6 +44,8 @@ final class DeliveryFeedback implements AutoCloseable {
     private final ClusterPresence presence;
     private final PresenceChannel channel;
     private final PresenceEndpoint endpoint;
+    /** Null: this node's sessions come from its presence snapshot. */
+    private final BiPredicate<String, String> subscribedHere;
 
     /**
      * @param producer the receipts producer (also {@code receipts}) or null; @param channel the presence channel or
@@ -50,6 +53,17 @@ final class DeliveryFeedback implements AutoCloseable {
      */
     DeliveryFeedback(String node, Clock clock, ReceiptSink receipts, ReceiptProducer producer,
                      ClusterPresence presence, PresenceChannel channel, PresenceEndpoint endpoint) {
+        this(node, clock, receipts, producer, presence, channel, endpoint, null);
+    }
+
+    /**
+     * @param subscribedHere whether a session on this node would receive an event of (lob, contact) right now;
+     *                       null: take this node's sessions from its presence counts (at most 250 ms old)
+     */
+    DeliveryFeedback(String node, Clock clock, ReceiptSink receipts, ReceiptProducer producer,
+                     ClusterPresence presence, PresenceChannel channel, PresenceEndpoint endpoint,
+                     BiPredicate<String, String> subscribedHere) {
+        this.subscribedHere = subscribedHere;
         this.node = node;
         this.clock = clock;
         this.receipts = receipts;
@@ -62,12 +76,14 @@ final class DeliveryFeedback implements AutoCloseable {
     /**
      * Opens the receipts producer and the presence channel as configured (topics created when missing).
      *
-     * @param localCounts this node's sessions at a time (epoch ms), e.g. from the WebSocket server; called on
-     *                    the presence thread and by /v1/presence, never before the node is built
+     * @param localCounts    this node's sessions at a time (epoch ms), e.g. from the WebSocket server; called on
+     *                       the presence thread and by /v1/presence, never before the node is built
+     * @param subscribedHere whether a session on this node would receive an event of (lob, contact) now: the
+     *                       undelivered decision must not miss a session that subscribed a moment ago
      */
     static DeliveryFeedback open(RelayConfig config, ConsumerSettings settings, ConsumerFactory consumerFactory,
-                                 LongFunction<NodePresence> localCounts, TokenVerifier tokenVerifier,
-                                 MeterRegistry meterRegistry, Clock clock) {
+                                 LongFunction<NodePresence> localCounts, BiPredicate<String, String> subscribedHere,
+                                 TokenVerifier tokenVerifier, MeterRegistry meterRegistry, Clock clock) {
         RelayConfig.Feedback feedback = config.feedback();
         String node = config.nodeId();
         ReceiptProducer producer = feedback.receiptsTopic() == null ? null : ReceiptProducer.open(settings,
@@ -83,7 +99,8 @@ final class DeliveryFeedback implements AutoCloseable {
                     Math.max(1_000, feedback.presenceMaxContacts() * 2), meterRegistry);
         }
         return new DeliveryFeedback(node, clock, producer == null ? ReceiptSink.NONE : producer, producer, presence,
-                channel, new PresenceEndpoint(tokenVerifier, presence, config.sessions().maxContactIdBytes(), clock));
+                channel, new PresenceEndpoint(tokenVerifier, presence, config.sessions().maxContactIdBytes(), clock),
+                subscribedHere);
     }
 
     void start() {
@@ -126,15 +143,22 @@ final class DeliveryFeedback implements AutoCloseable {
 
     /**
      * {@link #onceForCluster(RelayEvent, int)} for a node that did not deliver the event itself (a group consumer
-     * beside the delivery readers): this node's sessions are taken from its presence counts, at most 250 ms old.
+     * beside the delivery readers): this node's sessions as they are now ({@code subscribedHere}), the others' by
+     * presence.
      */
     void onceForCluster(RelayEvent event) {
         long now = clock.millis();
         if (event.isExpiredAt(now)) {
             receipts.offer(Receipt.of(event, ReceiptOutcome.EXPIRED, 0, node, now));
-        } else if (presence != null && !presence.anywhere(event.lobId(), event.contactId(), now)) {
+        } else if (presence != null && !subscribedHereOrElsewhere(event, now)) {
             receipts.offer(Receipt.of(event, ReceiptOutcome.UNDELIVERED, 0, node, now));
         }
+    }
+
+    private boolean subscribedHereOrElsewhere(RelayEvent event, long now) {
+        return subscribedHere == null ? presence.anywhere(event.lobId(), event.contactId(), now)
+                : subscribedHere.test(event.lobId(), event.contactId())
+                        || presence.anyElsewhere(event.lobId(), event.contactId(), now);
     }
 
     /** Where sessions report what became of events: dropped and acknowledged receipts. */

@@ -94,8 +94,8 @@ public final class RelayNode implements AutoCloseable {
         ConsumerSettings probe = TopicReaders.settings(config, "notify-relay", RelayMode.GROUP);
         this.topic = TopicInspector.describe(probe, kafka.startupTimeout());
         this.tracing = tracing != null ? tracing : RelayTracing.create(config.tracing(), kafka.topic());
-        this.feedback = DeliveryFeedback.open(config, probe, consumerFactory, this::localPresence, tokenVerifier,
-                metrics.registry(), Clock.systemUTC());
+        this.feedback = DeliveryFeedback.open(config, probe, consumerFactory, this::localPresence,
+                this::subscribedHere, tokenVerifier, metrics.registry(), Clock.systemUTC());
 
         // the listener must be bound before the advertised URL (and so the consumer's client id) is known
         TopicReaders[] readersRef = new TopicReaders[1];
@@ -363,6 +363,10 @@ public final class RelayNode implements AutoCloseable {
             deadLetters.close();
         }
         log.info("Relay node {} stopped", config.nodeId());
+    }
+
+    private boolean subscribedHere(String lobId, String contactId) {
+        return server.hasSubscriber(lobId, contactId);
     }
 
     private NodePresence localPresence(long atMs) {

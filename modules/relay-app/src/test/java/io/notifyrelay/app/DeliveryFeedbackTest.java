@@ -81,6 +81,19 @@ class DeliveryFeedbackTest {
     }
 
     @Test
+    void aSessionThatSubscribedHereAMomentAgoCountsBeforeThePresenceSnapshotShowsIt() {
+        // the snapshot knows no session here yet; the live check does
+        DeliveryFeedback duties = new DeliveryFeedback("a", CLOCK, receipts::add, null, presence, null, null,
+                (lob, contact) -> "L".equals(lob) && "just-now".equals(contact));
+
+        duties.onceForCluster(event("just-now", RelayEvent.NO_EXPIRY));
+        duties.onceForCluster(event("nobody", RelayEvent.NO_EXPIRY));
+
+        assertEquals(List.of(ReceiptOutcome.UNDELIVERED), outcomes());
+        assertEquals("nobody", receipts.get(0).contactId());
+    }
+
+    @Test
     void withoutPresenceNobodyCanTellSoNoUndelivered() {
         DeliveryFeedback blind = new DeliveryFeedback("a", CLOCK, receipts::add, null, null, null, null);
         blind.onceForCluster(event("nobody", RelayEvent.NO_EXPIRY), 0);

@@ -206,6 +206,11 @@ public final class RelayWebSocketServer implements AutoCloseable {
         return dispatcher.dispatch(event);
     }
 
+    /** Whether a session on this node, of either transport, would receive an event for (lobId, contactId) now. */
+    public boolean hasSubscriber(String lobId, String contactId) {
+        return registry.hasRecipient(lobId, contactId);
+    }
+
     /** This node's sessions per LOB and contact, both transports (see {@link SubscriptionRegistry#presence}). */
     public NodePresence presence(long atMs, int maxContacts) {
         return registry.presence(settings.nodeId(), atMs, maxContacts);

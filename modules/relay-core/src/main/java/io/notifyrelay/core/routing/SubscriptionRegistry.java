@@ -93,6 +93,12 @@ public final class SubscriptionRegistry<S extends Subscriber> {
         });
     }
 
+    /** Whether an event for (lobId, contactId) would reach any subscriber now: {@link #forEachRecipient}'s yes or no. */
+    public boolean hasRecipient(String lobId, String contactId) {
+        LobSubscriptions<S> subs = byLob.get(lobId);
+        return subs != null && (!subs.wholeLob.isEmpty() || (contactId != null && subs.byContact.containsKey(contactId)));
+    }
+
     /**
      * Hands {@code recipient} every subscriber that must receive an event for (lobId, contactId),
      * each exactly once, and returns how many there were.

@@ -29,6 +29,8 @@ class SubscriptionRegistryTest {
         List<TestSubscriber> actual = recipients(lobId, contactId);
         assertEquals(Set.of(expected), Set.copyOf(actual), "recipients of (" + lobId + ", " + contactId + ")");
         assertEquals(expected.length, actual.size(), () -> "each recipient exactly once, got " + actual);
+        assertEquals(expected.length > 0, registry.hasRecipient(lobId, contactId),
+                "hasRecipient(" + lobId + ", " + contactId + ") agrees with forEachRecipient");
     }
 
     private final TestSubscriber lobWideA = new TestSubscriber("lobWideA");
