@@ -64,6 +64,7 @@ public final class BenchMain {
         ThroughputPhase.RelayResult relay = null;
         FloorPhase.FloorResult floor = null;
         ReadCostPhase.ReadCostResult readCost = null;
+        ReceiptCostPhase.ReceiptCostResult receiptCost = null;
         RawPhase.RawResult raw = null;
         MemoryPhase.MemoryResult memory = null;
         Map<String, ProtocolPhase.ProtocolRun> protocols = null;
@@ -83,6 +84,9 @@ public final class BenchMain {
             if (o.phases.contains("readcost")) {
                 readCost = ReadCostPhase.run(ctx);
             }
+            if (o.phases.contains("receipts")) {
+                receiptCost = ReceiptCostPhase.run(ctx);
+            }
             if (o.phases.contains("raw")) {
                 raw = RawPhase.run(ctx);
             }
@@ -98,8 +102,8 @@ public final class BenchMain {
             }
             ctx.close();
             // written even when a phase failed, with what the others measured
-            results = new BenchResults(o.profile, startedAt, machine, RunParameters.of(o), relay, floor, readCost, raw,
-                    memory, protocols, Summary.of(relay, floor, readCost, raw, memory), traceExports,
+            results = new BenchResults(o.profile, startedAt, machine, RunParameters.of(o), relay, floor, readCost,
+                    receiptCost, raw, memory, protocols, Summary.of(relay, floor, readCost, raw, memory), traceExports,
                     ProcFs.readTrimmed(Path.of("/proc/loadavg")), ctx.notes(),
                     Round.r1((System.nanoTime() - started) / 1e9));
             write(results);

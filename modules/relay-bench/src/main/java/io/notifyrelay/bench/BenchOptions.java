@@ -11,8 +11,8 @@ import java.util.Set;
 /** What one bench run does: a profile's defaults, then the flags. */
 final class BenchOptions {
 
-    static final List<String> ALL_PHASES = List.of("ramp", "latency", "burst", "resume", "floor", "readcost", "raw",
-            "memory", "protocols");
+    static final List<String> ALL_PHASES = List.of("ramp", "latency", "burst", "resume", "floor", "readcost",
+            "receipts", "raw", "memory", "protocols");
 
     String profile = "quick";
     int sessions = 10_000;
@@ -58,8 +58,8 @@ final class BenchOptions {
     /** RELAY_MODE of each read-cost node, in order; "default" leaves the node's default. */
     /** Owner mode first (one read: the group's), then the default (anywhere): its extra read is the difference. */
     List<String> readCostModes = List.of("owner", "anywhere");
-    Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "floor", "readcost", "raw",
-            "memory"));
+    Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "floor", "readcost",
+            "receipts", "raw", "memory"));
     Path out;
     Path workDir;
     Path repoRoot;
@@ -251,7 +251,7 @@ final class BenchOptions {
                                           off (default): the relay as shipped, records without trace
                   --timeline              after the latency run, print each 100 ms (by send time) whose worst
                                           latency was over 10 ms, with the wall-clock time (to match GC logs)
-                  --phases a,b,...        subset of ramp,latency,burst,resume,floor,readcost,raw,memory,protocols
+                  --phases a,b,...        subset of ramp,latency,burst,resume,floor,readcost,receipts,raw,memory,protocols
                                           (floor: the same latency runs and burst on FloorForwarder, the thinnest
                                           Kafka-to-Undertow forwarder, for the relay/floor ratios)
                   --relay-classpath CP    run another build of the relay (e.g. a prototype's relay-app target)

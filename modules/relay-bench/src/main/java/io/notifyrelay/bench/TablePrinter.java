@@ -37,6 +37,12 @@ final class TablePrinter {
                         "%.3f (%.3f); %.1f µs", c.cores(), c.idleCores(), c.cpuMicrosPerEvent()), "", "");
             }
         }
+        if (r.receiptCost() != null) {
+            ReceiptCostPhase.ReceiptCostResult c = r.receiptCost();
+            row("receipts: relay CPU per delivered event, on / off (µs)", String.format(Locale.ROOT,
+                    "%.1f / %.1f (%+.1f)", c.microsPerEventOn(), c.microsPerEventOff(), c.microsPerEventDifference()),
+                    "", "");
+        }
         if (r.memory() != null) {
             memoryRows(r.memory());
         }

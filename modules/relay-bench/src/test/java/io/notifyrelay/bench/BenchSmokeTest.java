@@ -80,6 +80,13 @@ class BenchSmokeTest {
                 && readCost.path("cpuMicrosPerEvent").isNumber(), "read cost measured: " + readCost);
         assertEquals(6, readCost.path("partitionsRead").asInt(), "the lone node reads the whole topic: " + readCost);
         assertTrue(r.path("machine").path("cpuLayout").asText().length() > 3, "CPU layout recorded");
+        JsonNode receipts = r.path("receiptCost");
+        for (String run : new String[]{"receiptsOn", "receiptsOff"}) {
+            assertEquals(receipts.path(run).path("events").asLong(), receipts.path(run).path("delivered").asLong(),
+                    "every burst event delivered with " + run + ": " + receipts);
+        }
+        assertTrue(receipts.path("microsPerEventOn").asDouble() > 0 && receipts.path("microsPerEventOff").asDouble() > 0
+                && receipts.path("microsPerEventDifference").isNumber(), "receipt cost measured: " + receipts);
 
         JsonNode raw = r.path("raw");
         assertTrue(raw.path("plain").path("recordsPerSecond").asDouble() > 0, "raw consumer rate");
@@ -106,7 +113,8 @@ class BenchSmokeTest {
         for (String label : new String[]{"raw KafkaConsumer", "relay max sustained", "ratio relay/raw", "latency at",
                 "msg per CPU-s at max (burst): relay / floor", "ratio relay/floor, msg per CPU-s at max",
                 "ratio relay/floor, p99", "floor at the same rate", "runs within", "idle cores per 10,000 sessions",
-                "serve-anywhere read cost", "idle session @", "concurrent sessions", "resume: catch up"}) {
+                "serve-anywhere read cost", "receipts: relay CPU per delivered event", "idle session @",
+                "concurrent sessions", "resume: catch up"}) {
             assertTrue(table.contains(label), "table row '" + label + "'");
         }
     }
