@@ -10,6 +10,7 @@ import io.notifyrelay.testkit.KafkaBackend;
 import io.notifyrelay.testkit.RealKafka;
 import io.notifyrelay.testkit.TestTokens;
 import io.notifyrelay.testkit.WsTestClient;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 import static org.awaitility.Awaitility.await;
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A session closed as too slow (4429) loses events live: each becomes a dropped receipt, so the Notify API knows
- * that front-end did not show it (yet). The session buffer is shortened to 64 KB (from 1 MB) so the test needs
+ * that front-end did not show it (yet); for /v1/ws and socket.io sessions alike. The session buffer is shortened to 64 KB (from 1 MB) so the test needs
  * hundreds of events, not thousands; RobustnessIT shows the close itself at that bound.
  */
 @RealKafka
@@ -36,6 +37,32 @@ class DroppedReceiptIT {
 
     @Test
     void eventsASlowSessionLostBecomeDroppedReceipts(KafkaBackend kafka) {
+        slowSessionLosesEvents(kafka, (relay, lob) -> {
+            WsTestClient slow = WsTestClient.connectStalled(TestRelays.wsUri(relay), 2);
+            slow.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign() + "\"}");
+            slow.send("{\"type\":\"subscribe\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> slow.framesOfType("subscribed").size() == 1);
+            return slow;
+        });
+    }
+
+    @Test
+    void eventsASlowSocketIoSessionLostBecomeDroppedReceiptsToo(KafkaBackend kafka) {
+        slowSessionLosesEvents(kafka, (relay, lob) -> {
+            URI socketIo = URI.create("ws://127.0.0.1:" + relay.httpPort() + "/socket.io/?EIO=4&transport=websocket");
+            // reads the open packet, the CONNECT reply and the registration (or a ping), then stops reading
+            WsTestClient slow = WsTestClient.connectStalled(socketIo, 3);
+            slow.awaitFrame(f -> f.asText().startsWith("0{"));
+            slow.send("40{\"token\":\"" + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign() + "\"}");
+            slow.awaitFrame(f -> f.asText().startsWith("40{"));
+            slow.send("42[\"REGISTER_SOCKET\",{\"lob_id\":\"" + lob + "\"}]");
+            slow.awaitFrame(f -> f.asText().startsWith("42[\"REGISTER_SOCKET_RESPONSE\""));
+            return slow;
+        });
+    }
+
+    /** Publishes to a stalled session of {@code lob} until it is closed as too slow; its lost events are receipts. */
+    private static void slowSessionLosesEvents(KafkaBackend kafka, BiFunction<RelayNode, String, WsTestClient> open) {
         String topic = TestRelays.uniqueName("dropped");
         kafka.createTopic(topic, TestRelays.PARTITIONS);
         Map<String, String> env = TestRelays.env(kafka, topic, TestRelays.uniqueName("group"));
@@ -51,10 +78,7 @@ class DroppedReceiptIT {
              ReceiptSubscription subscription = ReceiptSubscription.builder().bootstrapServers(kafka.bootstrapServers())
                      .topic(topic + ".receipts").groupId(TestRelays.uniqueName("notify-api"))
                      .consumerProperty("auto.offset.reset", "earliest").onReceipt(receipts::add).start();
-             WsTestClient slow = WsTestClient.connectStalled(TestRelays.wsUri(relay), 2)) {
-            slow.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign() + "\"}");
-            slow.send("{\"type\":\"subscribe\"}");
-            await().atMost(Duration.ofSeconds(10)).until(() -> slow.framesOfType("subscribed").size() == 1);
+             WsTestClient slow = open.apply(relay, lob)) {
             List<String> sent = new ArrayList<>();
             while (!slow.isClosed() && dropped(receipts).isEmpty() && sent.size() < 20_000) {
                 List<CompletableFuture<PublishResult>> batch = new ArrayList<>();
@@ -64,8 +88,7 @@ class DroppedReceiptIT {
                 batch.forEach(f -> sent.add(f.join().eventId()));
             }
             await("a dropped receipt").atMost(Duration.ofSeconds(30)).until(() -> !dropped(receipts).isEmpty());
-            Set<String> seen = slow.framesOfType("event").stream().map(e -> e.path("id").asText())
-                    .collect(Collectors.toSet());
+            String seen = slow.frames().toString();
             for (DeliveryReceipt receipt : dropped(receipts)) {
                 assertTrue(sent.contains(receipt.eventId()), "dropped one of the events published");
                 assertFalse(seen.contains(receipt.eventId()), "the client never got a dropped event");

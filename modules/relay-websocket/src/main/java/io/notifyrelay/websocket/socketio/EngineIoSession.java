@@ -389,8 +389,8 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
     }
 
     @Override
-    public void sendEventPacket(byte[] packet, long recordTimestampMs) {
-        transport.send(packet, recordTimestampMs);
+    public void sendEventPacket(byte[] packet, RelayEvent event) {
+        transport.send(packet, event);
     }
 
     @Override
@@ -402,7 +402,7 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
     @Override
     public void sendNotification(byte[] packet, RelayEvent event) {
         AckWindow window = acks;
-        transport.send(window == null ? packet : withAckId(packet, event, window), event.timestampMs());
+        transport.send(window == null ? packet : withAckId(packet, event, window), event);
     }
 
     /** {@code 42<id>["notification",…]}: the client's callback answers {@code 43<id>[…]}, see {@link #onAck}. */

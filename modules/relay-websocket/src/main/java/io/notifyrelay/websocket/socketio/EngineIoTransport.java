@@ -1,5 +1,6 @@
 package io.notifyrelay.websocket.socketio;
 
+import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.websocket.CloseCodes;
 import io.notifyrelay.websocket.session.OutboundBytes;
 import io.undertow.server.HttpServerExchange;
@@ -124,7 +125,7 @@ final class EngineIoTransport {
                 }
                 for (byte[] packet : backlog) {
                     // already counted in outbound when queued
-                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length, -1));
+                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length, null));
                 }
             }
         }
@@ -226,11 +227,14 @@ final class EngineIoTransport {
 
     /** Sends an Engine.IO packet on whatever transport the session has now. */
     void send(byte[] packet) {
-        send(packet, -1);
+        send(packet, null);
     }
 
-    /** @param recordTimestampMs the event's record timestamp, for the delivery latency once written; -1 for none */
-    void send(byte[] packet, long recordTimestampMs) {
+    /**
+     * @param event the event this packet carries, for its delivery latency once written and a dropped receipt if it
+     *              never is; null for other packets (and for the second packet of an event sent under two names)
+     */
+    void send(byte[] packet, RelayEvent event) {
         boolean tooSlow;
         synchronized (this) {
             if (closed) {
@@ -239,7 +243,7 @@ final class EngineIoTransport {
             tooSlow = !outbound.add(packet.length);
             if (!tooSlow) {
                 if (webSocket != null) {
-                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length, recordTimestampMs));
+                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length, event));
                 } else {
                     outbox.add(packet);
                     if (pendingPoll != null && probe == null) {
@@ -252,6 +256,9 @@ final class EngineIoTransport {
         }
         if (tooSlow) {
             context.metrics().dropped("slow_session");
+            if (event != null) {
+                context.outcomes().dropped(event);
+            }
             session.close(CloseCodes.TOO_SLOW, "session too slow: more than " + context.settings().maxOutboundBytes()
                     + " bytes waiting");
         }
@@ -295,26 +302,28 @@ final class EngineIoTransport {
 
     private final class Written implements WebSocketCallback<Void> {
         private final int size;
-        private final long recordTimestampMs;
+        /** Null for packets that carry no event. */
+        private final RelayEvent event;
 
-        Written(int size, long recordTimestampMs) {
+        Written(int size, RelayEvent event) {
             this.size = size;
-            this.recordTimestampMs = recordTimestampMs;
+            this.event = event;
         }
 
         @Override
         public void complete(WebSocketChannel channel, Void ignored) {
             outbound.released(size);
-            if (recordTimestampMs >= 0) {
-                context.metrics().written(recordTimestampMs); // relay_delivery_latency, as for /v1/ws
+            if (event != null) {
+                context.metrics().written(event.timestampMs()); // relay_delivery_latency, as for /v1/ws
             }
         }
 
         @Override
         public void onError(WebSocketChannel channel, Void ignored, Throwable throwable) {
             outbound.released(size);
-            if (recordTimestampMs >= 0) {
+            if (event != null) {
                 context.metrics().dropped("write_failed");
+                context.outcomes().dropped(event);
             }
             log.debug("Write to socket.io session {} failed: {}", sid, throwable.toString());
             IoUtils.safeClose(channel);

@@ -42,8 +42,11 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
         /** Queues an Engine.IO packet; counted against the session's outbound bound. */
         void sendPacket(byte[] packet);
 
-        /** Queues the packet of an event; its delivery latency is measured from {@code recordTimestampMs}. */
-        default void sendEventPacket(byte[] packet, long recordTimestampMs) {
+        /**
+         * Queues a packet of {@code event}: its delivery latency is measured, and a drop reported, for that event;
+         * null when another packet already stands for it (an event sent under two names).
+         */
+        default void sendEventPacket(byte[] packet, RelayEvent event) {
             sendPacket(packet);
         }
 
@@ -52,7 +55,7 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
          * delivery latency is measured from the event's record timestamp.
          */
         default void sendNotification(byte[] packet, RelayEvent event) {
-            sendEventPacket(packet, event.timestampMs());
+            sendEventPacket(packet, event);
         }
 
         SocketIoContext.EventNames eventNames();
@@ -298,7 +301,7 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
             session.sendNotification(encoded.generic(), encoded.event());
         }
         if (names.typed()) {
-            session.sendEventPacket(encoded.typed(), names.generic() ? -1 : encoded.event().timestampMs());
+            session.sendEventPacket(encoded.typed(), names.generic() ? null : encoded.event());
         }
     }
 
