@@ -47,4 +47,19 @@ public record ConsumerSettings(String bootstrapServers, String topic, String gro
         Objects.requireNonNull(metadataRefresh, "metadataRefresh");
         clientProperties = Map.copyOf(clientProperties);
     }
+
+    /**
+     * A consumer outside the relay's group that reads a topic from its beginning and commits nothing (replays, the
+     * presence reader): the pass-through properties, then what such a reader needs.
+     */
+    public Map<String, Object> standaloneReaderConfig(String clientId) {
+        Map<String, Object> config = new java.util.HashMap<>(clientProperties());
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG);
+        config.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return config;
+    }
 }

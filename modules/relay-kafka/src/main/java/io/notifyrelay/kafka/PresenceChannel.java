@@ -7,13 +7,11 @@ import io.notifyrelay.core.presence.ClusterPresence;
 import io.notifyrelay.core.presence.NodePresence;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -89,13 +87,7 @@ public final class PresenceChannel implements AutoCloseable {
         producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.max(1_000, interval.toMillis()));
         producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20);
-        Map<String, Object> consumerConfig = new HashMap<>(settings.clientProperties());
-        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "notify-relay-presence");
-        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        consumerConfig.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, Object> consumerConfig = settings.standaloneReaderConfig("notify-relay-presence");
         return new PresenceChannel(topic, node, interval, local, cluster, maxEntries,
                 new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer()),
                 consumerFactory.create(consumerConfig), meterRegistry);
