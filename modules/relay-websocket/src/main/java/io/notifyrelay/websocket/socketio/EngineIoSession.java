@@ -389,20 +389,16 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
     }
 
     @Override
-    public void sendEventPacket(byte[] packet, RelayEvent event) {
-        transport.send(packet, event);
-    }
-
-    @Override
     public void sendPacket(byte[] packet) {
         send(packet);
     }
 
-    /** A {@code notification} packet: with an acknowledgement id when the client connected with {@code auth.ack}. */
+    /** The {@code notification} packet gets an acknowledgement id when the client connected with {@code auth.ack}. */
     @Override
-    public void sendNotification(byte[] packet, RelayEvent event) {
+    public void sendEvent(byte[] notification, byte[] typed, RelayEvent event) {
         AckWindow window = acks;
-        transport.send(window == null ? packet : withAckId(packet, event, window), event);
+        byte[] first = notification == null || window == null ? notification : withAckId(notification, event, window);
+        transport.sendEvent(first, typed, event);
     }
 
     /** {@code 42<id>["notification",…]}: the client's callback answers {@code 43<id>[…]}, see {@link #onAck}. */

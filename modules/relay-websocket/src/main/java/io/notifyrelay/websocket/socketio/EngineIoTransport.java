@@ -227,31 +227,27 @@ final class EngineIoTransport {
 
     /** Sends an Engine.IO packet on whatever transport the session has now. */
     void send(byte[] packet) {
-        send(packet, null);
+        sendEvent(packet, null, null);
     }
 
     /**
-     * @param event the event this packet carries, for its delivery latency once written and a dropped receipt if it
-     *              never is; null for other packets (and for the second packet of an event sent under two names)
+     * Sends the packets of one event (either may be null), counted against the bound together: an event under two
+     * names is queued whole or not at all, and a drop is reported for the event whichever packet did not fit.
+     *
+     * @param event the event, for its delivery latency once written and a dropped receipt if it never is; null for
+     *              packets that carry none
      */
-    void send(byte[] packet, RelayEvent event) {
+    void sendEvent(byte[] packet, byte[] second, RelayEvent event) {
+        long size = (packet == null ? 0 : packet.length) + (second == null ? 0 : second.length);
         boolean tooSlow;
         synchronized (this) {
             if (closed) {
                 return;
             }
-            tooSlow = !outbound.add(packet.length);
+            tooSlow = !outbound.add(size);
             if (!tooSlow) {
-                if (webSocket != null) {
-                    WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length, event));
-                } else {
-                    outbox.add(packet);
-                    if (pendingPoll != null && probe == null) {
-                        HttpServerExchange poll = pendingPoll;
-                        pendingPoll = null;
-                        flushTo(poll);
-                    }
-                }
+                queue(packet, event);
+                queue(second, packet == null ? event : null); // one packet stands for the event
             }
         }
         if (tooSlow) {
@@ -261,6 +257,23 @@ final class EngineIoTransport {
             }
             session.close(CloseCodes.TOO_SLOW, "session too slow: more than " + context.settings().maxOutboundBytes()
                     + " bytes waiting");
+        }
+    }
+
+    /** Under the lock, with its bytes already counted. */
+    private void queue(byte[] packet, RelayEvent event) {
+        if (packet == null) {
+            return;
+        }
+        if (webSocket != null) {
+            WebSockets.sendText(ByteBuffer.wrap(packet), webSocket, new Written(packet.length, event));
+        } else {
+            outbox.add(packet);
+            if (pendingPoll != null && probe == null) {
+                HttpServerExchange poll = pendingPoll;
+                pendingPoll = null;
+                flushTo(poll);
+            }
         }
     }
 

@@ -43,19 +43,18 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
         void sendPacket(byte[] packet);
 
         /**
-         * Queues a packet of {@code event}: its delivery latency is measured, and a drop reported, for that event;
-         * null when another packet already stands for it (an event sent under two names).
+         * Queues the packets of {@code event}, the {@code notification} one and the typed one, either null when the
+         * session does not use that name: counted against the bound together, so the event is either queued whole
+         * or reported dropped. Its delivery latency is measured from the event's record timestamp; a session may
+         * add an acknowledgement id to the {@code notification} packet.
          */
-        default void sendEventPacket(byte[] packet, RelayEvent event) {
-            sendPacket(packet);
-        }
-
-        /**
-         * Queues the {@code notification} packet of {@code event} (a session may add an acknowledgement id); its
-         * delivery latency is measured from the event's record timestamp.
-         */
-        default void sendNotification(byte[] packet, RelayEvent event) {
-            sendEventPacket(packet, event);
+        default void sendEvent(byte[] notification, byte[] typed, RelayEvent event) {
+            if (notification != null) {
+                sendPacket(notification);
+            }
+            if (typed != null) {
+                sendPacket(typed);
+            }
         }
 
         SocketIoContext.EventNames eventNames();
@@ -297,12 +296,8 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
     private void send(SocketIoContext.Encoded encoded) {
         context.metrics().delivered();
         SocketIoContext.EventNames names = session.eventNames();
-        if (names.generic()) {
-            session.sendNotification(encoded.generic(), encoded.event());
-        }
-        if (names.typed()) {
-            session.sendEventPacket(encoded.typed(), names.generic() ? null : encoded.event());
-        }
+        session.sendEvent(names.generic() ? encoded.generic() : null, names.typed() ? encoded.typed() : null,
+                encoded.event());
     }
 
     /** Moves {@link #next} past the event; false (skip it) when the client has it already. */
