@@ -66,6 +66,8 @@ public final class NotifyRelayClient implements AutoCloseable {
     static final int CONTACTS_PER_FRAME = 500;
     /** Abnormal closure (no close frame), as RFC 6455 reports a dropped connection. */
     static final int ABNORMAL = WebSocketTransport.ABNORMAL;
+    /** The longest {@code previousSession} a node takes. */
+    private static final int MAX_SESSION_ID = 64;
 
     // ---- configuration ----
     private final String name;
@@ -74,6 +76,7 @@ public final class NotifyRelayClient implements AutoCloseable {
     private final boolean lobWide;
     private final Consumer<RelayEvent> eventListener;
     private final Consumer<StatusChange> statusListener;
+    private final Consumer<ClientError> errorListener;
     private final Backoff backoff;
     private final HttpClient http;
     private final WebSocketTransport transport;
@@ -102,6 +105,13 @@ public final class NotifyRelayClient implements AutoCloseable {
     /** Contact mode: how far each contact was received when it last left a session. */
     private final Map<String, CursorBook.Position> contactCursors = new HashMap<>();
     private final DedupeWindow dedupe;
+    /**
+     * The last sessionId each node welcomed this client with, sent back as {@code previousSession}: a 4429 close
+     * queues behind the data the client did not read, so the node says on the next connection why it closed.
+     */
+    private final Map<String, String> lastSessionByNode = new HashMap<>();
+    /** Sessions this client saw closed with 4429 (already counted), until their node says so again. */
+    private final Set<String> tooSlowSeen = new java.util.HashSet<>();
     private Routes routes;
     private Instant since;
     private ConnectionState state = ConnectionState.CONNECTING;
@@ -144,6 +154,7 @@ public final class NotifyRelayClient implements AutoCloseable {
         this.contacts.addAll(builder.contacts);
         this.eventListener = builder.eventListener;
         this.statusListener = builder.statusListener;
+        this.errorListener = builder.errorListener;
         this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
         this.requestTimeout = builder.requestTimeout;
         this.subscribeTimeout = builder.subscribeTimeout;
@@ -794,7 +805,12 @@ public final class NotifyRelayClient implements AutoCloseable {
             node.phase = Phase.AUTHENTICATING;
             node.everOpened = true;
             node.lastHeardNanos = System.nanoTime();
-            send(node, JSON.createObjectNode().put("type", "auth").put("token", connection.token).toString());
+            ObjectNode auth = JSON.createObjectNode().put("type", "auth").put("token", connection.token);
+            String previousSession = lastSessionByNode.get(node.url);
+            if (previousSession != null) {
+                auth.put("previousSession", previousSession);
+            }
+            send(node, auth.toString());
         }
     }
 
@@ -845,6 +861,15 @@ public final class NotifyRelayClient implements AutoCloseable {
     }
 
     private void onWelcome(Node node, JsonNode frame) {
+        String sessionId = text(frame, "sessionId");
+        if (sessionId != null && sessionId.length() <= MAX_SESSION_ID) {
+            node.sessionId = sessionId;
+            String previous = lastSessionByNode.put(node.url, sessionId);
+            JsonNode previousClose = frame.path("previousClose");
+            if (previous != null && previousClose.isObject()) {
+                previouslyClosed(node, previous, previousClose);
+            }
+        }
         node.phase = Phase.OPEN;
         node.kafkaUnreachable = false;
         node.resetSubscriptionState();
@@ -871,6 +896,21 @@ public final class NotifyRelayClient implements AutoCloseable {
             flushSubscribes(node);
         }
         reportNode(node, null);
+    }
+
+    /**
+     * The node closed our previous session as too slow. The client resumes from its cursors as after any close;
+     * the application learns why, and the close is counted once even if the client only saw a 1006.
+     */
+    private void previouslyClosed(Node node, String previousSession, JsonNode previousClose) {
+        if (!tooSlowSeen.remove(previousSession)) {
+            tooSlowCloses++;
+        }
+        String message = "the relay closed the previous session (" + previousClose.path("code").asInt() + " "
+                + previousClose.path("reason").asText("") + ") at " + previousClose.path("at").asText("?")
+                + ": it read too slowly; resumed from its cursors";
+        LOG.log(System.Logger.Level.INFO, "{0}: {1}: {2}", name, node.url, message);
+        emitError(new ClientError("closed_too_slow", message, node.url, false, Instant.now()));
     }
 
     /**
@@ -1282,6 +1322,7 @@ public final class NotifyRelayClient implements AutoCloseable {
             default -> LOG.log(System.Logger.Level.WARNING, "{0}: error from {1}: {2} {3}", name, node.url, code,
                     message);
         }
+        emitError(new ClientError(code, message, node.url, false, Instant.now()));
     }
 
     private void heartbeat(Connection connection) {
@@ -1320,6 +1361,10 @@ public final class NotifyRelayClient implements AutoCloseable {
         }
         Node node = connection.node;
         boolean resumingWhenLost = node.resumesInFlight > 0;
+        if (code == 4429 && node.sessionId != null) {
+            tooSlowSeen.add(node.sessionId); // counted here; the node's previousClose about it is not counted again
+        }
+        node.sessionId = null;
         if (!lobWide) {
             saveContactCursors(node, node.served);
         }
@@ -1330,7 +1375,9 @@ public final class NotifyRelayClient implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.DEBUG, "{0}: session with {1} lost: {2} {3}", name, node.url, code, reason);
         if (code == 4403) {
-            fail("subscription refused by " + node.url + " (4403): " + reason);
+            String why = "subscription refused by " + node.url + " (4403): " + reason;
+            emitError(new ClientError("forbidden", why, node.url, true, Instant.now()));
+            fail(why);
             return;
         }
         long delay;
@@ -1505,6 +1552,10 @@ public final class NotifyRelayClient implements AutoCloseable {
         listeners.submit(() -> statusListener.accept(change));
     }
 
+    private void emitError(ClientError error) {
+        listeners.submit(() -> errorListener.accept(error));
+    }
+
     private void requireContactMode() {
         if (lobWide) {
             throw new IllegalStateException("a LOB-wide client has no contact list");
@@ -1556,6 +1607,8 @@ public final class NotifyRelayClient implements AutoCloseable {
         long lastHeardNanos = System.nanoTime();
         int failures;
         ConnectionState reported;
+        /** What the node's welcome named the current session; null between sessions. */
+        String sessionId;
 
         Node(String url) {
             super(url);
@@ -1616,6 +1669,7 @@ public final class NotifyRelayClient implements AutoCloseable {
         private final Set<String> contacts = new LinkedHashSet<>();
         private Consumer<RelayEvent> eventListener;
         private Consumer<StatusChange> statusListener = change -> { };
+        private Consumer<ClientError> errorListener = error -> { };
         private Duration initialBackoff = Duration.ofMillis(100);
         private Duration maxBackoff = Duration.ofSeconds(10);
         private int dedupeWindow = 100_000;
@@ -1679,6 +1733,15 @@ public final class NotifyRelayClient implements AutoCloseable {
 
         public Builder onStatus(Consumer<StatusChange> listener) {
             this.statusListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * What is not a change of state: {@code closed_too_slow} (the relay closed the previous session as too
+         * slow, 4429, maybe unseen), a node's {@code error} frame, or the fatal reason the client stopped.
+         */
+        public Builder onError(Consumer<ClientError> listener) {
+            this.errorListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

@@ -274,6 +274,44 @@ class ClientProtocolTest {
     }
 
     @Test
+    void namesThePreviousSessionAndReportsATooSlowCloseItNeverSaw() {
+        FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
+        FakeRelay a = relay(cluster);
+        cluster.own(a, 0);
+        List<ClientError> errors = new CopyOnWriteArrayList<>();
+        NotifyRelayClient client = started(client(a.url()).lobWide().onError(errors::add));
+        awaitLive(client);
+        a.closedAsTooSlow = true;
+        a.session(0).abort(); // the 4429 close frame stuck behind unread data: the client sees 1006
+        await("a new session").atMost(WAIT).until(() -> a.sessions.size() == 2
+                && !a.session(1).framesOfType("auth").isEmpty());
+        assertFalse(a.session(0).framesOfType("auth").get(0).has("previousSession"), "nothing to name at first");
+        assertEquals("s-1", a.session(1).framesOfType("auth").get(0).path("previousSession").asText());
+        await("closed_too_slow reported").atMost(WAIT).until(() -> !errors.isEmpty());
+        ClientError error = errors.get(0);
+        assertEquals("closed_too_slow", error.code());
+        assertEquals(a.url(), error.node());
+        assertFalse(error.fatal());
+        assertTrue(error.message().contains("4429"), error.message());
+        assertEquals(1, client.stats().tooSlowCloses(), "the close the client never saw is counted");
+    }
+
+    @Test
+    void aTooSlowCloseTheClientSawIsCountedOnceWhenTheNodeTellsItAgain() {
+        FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
+        FakeRelay a = relay(cluster);
+        cluster.own(a, 0);
+        List<ClientError> errors = new CopyOnWriteArrayList<>();
+        NotifyRelayClient client = started(client(a.url()).lobWide().onError(errors::add));
+        awaitLive(client);
+        a.closedAsTooSlow = true;
+        a.session(0).close(4429, "too slow");
+        await("closed_too_slow reported").atMost(WAIT).until(() -> !errors.isEmpty());
+        awaitLive(client);
+        assertEquals(1, client.stats().tooSlowCloses());
+    }
+
+    @Test
     void asksTheTokenProviderAgainAfterA4401() {
         FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
         FakeRelay a = relay(cluster);
