@@ -66,6 +66,11 @@ public final class NotifyRelayClient implements AutoCloseable {
     static final int CONTACTS_PER_FRAME = 500;
     /** Abnormal closure (no close frame), as RFC 6455 reports a dropped connection. */
     static final int ABNORMAL = WebSocketTransport.ABNORMAL;
+    /**
+     * Listener calls that may wait when acknowledging: a node takes an {@code ack} only for a session's last 64
+     * events, so the listener must not fall further behind than that (half of it leaves room for the socket).
+     */
+    static final int ACK_BACKLOG = 32;
     /** The longest {@code previousSession} a node takes. */
     private static final int MAX_SESSION_ID = 64;
 
@@ -77,6 +82,8 @@ public final class NotifyRelayClient implements AutoCloseable {
     private final Consumer<RelayEvent> eventListener;
     private final Consumer<StatusChange> statusListener;
     private final Consumer<ClientError> errorListener;
+    /** Acknowledge each event once the listener returned: the relay turns it into an {@code acknowledged} receipt. */
+    private final boolean ack;
     private final Backoff backoff;
     private final HttpClient http;
     private final WebSocketTransport transport;
@@ -155,6 +162,7 @@ public final class NotifyRelayClient implements AutoCloseable {
         this.eventListener = builder.eventListener;
         this.statusListener = builder.statusListener;
         this.errorListener = builder.errorListener;
+        this.ack = builder.ack;
         this.backoff = new Backoff(builder.initialBackoff, builder.maxBackoff);
         this.requestTimeout = builder.requestTimeout;
         this.subscribeTimeout = builder.subscribeTimeout;
@@ -179,7 +187,7 @@ public final class NotifyRelayClient implements AutoCloseable {
                 });
         this.listeners = new ListenerQueue(name,
                 builder.listenerExecutor != null ? builder.listenerExecutor : ownListenerExecutor,
-                builder.listenerBacklog, this::releaseOwedReads);
+                ack ? Math.min(builder.listenerBacklog, ACK_BACKLOG) : builder.listenerBacklog, this::releaseOwedReads);
     }
 
     public static Builder builder() {
@@ -951,6 +959,9 @@ public final class NotifyRelayClient implements AutoCloseable {
     /** Sends a subscribe frame with the cursors and the since time. {@code contactList} null = whole LOB. */
     private void sendSubscribe(Node node, List<String> contactList) {
         ObjectNode frame = JSON.createObjectNode().put("type", "subscribe");
+        if (ack) {
+            frame.put("ack", true);
+        }
         if (contactList != null) {
             ArrayNode array = frame.putArray("contacts");
             contactList.forEach(array::add);
@@ -1200,7 +1211,26 @@ public final class NotifyRelayClient implements AutoCloseable {
         eventsDelivered++;
         RelayEvent event = new RelayEvent(id, cursor, text(frame, "lobId"), contactId, frame.get("data"),
                 Instant.now(), node.url);
-        listeners.submit(() -> eventListener.accept(event));
+        if (!ack) {
+            listeners.submit(() -> eventListener.accept(event));
+            return;
+        }
+        Connection connection = node.connection;
+        listeners.submit(() -> {
+            eventListener.accept(event); // a listener that throws did not handle it: no acknowledgement
+            acknowledge(connection, id);
+        });
+    }
+
+    /** On the listener executor: the ack goes on the session that delivered the event, the only one that takes it. */
+    private void acknowledge(Connection connection, String id) {
+        synchronized (lock) {
+            if (current(connection)) {
+                ObjectNode frame = JSON.createObjectNode().put("type", "ack");
+                frame.putArray("ids").add(id);
+                send(connection.node, frame.toString());
+            }
+        }
     }
 
     /** {@code target} serves these contacts now: the nodes that moved them there let them go. */
@@ -1670,6 +1700,7 @@ public final class NotifyRelayClient implements AutoCloseable {
         private Consumer<RelayEvent> eventListener;
         private Consumer<StatusChange> statusListener = change -> { };
         private Consumer<ClientError> errorListener = error -> { };
+        private boolean ack;
         private Duration initialBackoff = Duration.ofMillis(100);
         private Duration maxBackoff = Duration.ofSeconds(10);
         private int dedupeWindow = 100_000;
@@ -1742,6 +1773,16 @@ public final class NotifyRelayClient implements AutoCloseable {
          */
         public Builder onError(Consumer<ClientError> listener) {
             this.errorListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Acknowledge each event once the event listener returned (not when it throws): the relay turns each into
+         * an {@code acknowledged} receipt for the Notify API. A node takes acknowledgements for a session's last
+         * 64 events only, so with this on at most 32 listener calls wait (see {@link #listenerBacklog}).
+         */
+        public Builder ack(boolean acknowledge) {
+            this.ack = acknowledge;
             return this;
         }
 

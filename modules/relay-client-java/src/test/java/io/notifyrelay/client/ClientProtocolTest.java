@@ -312,6 +312,37 @@ class ClientProtocolTest {
     }
 
     @Test
+    void acknowledgesEachEventAfterTheListenerReturnedOnTheSessionThatDeliveredIt() {
+        FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
+        FakeRelay a = relay(cluster);
+        cluster.own(a, 0);
+        NotifyRelayClient client = started(client(a.url()).lobWide().ack(true).onEvent(event -> {
+            events.add(event);
+            if (event.id().equals("e2")) {
+                throw new IllegalStateException("not handled");
+            }
+        }));
+        awaitLive(client);
+        assertTrue(a.session(0).framesOfType("subscribe").get(0).path("ack").asBoolean(), "subscribe asks to ack");
+        a.session(0).event("e1", 0, 1, "lob", "c1");
+        a.session(0).event("e2", 0, 2, "lob", "c1");
+        a.session(0).event("e3", 0, 3, "lob", "c1");
+        await("acks").atMost(WAIT).until(() -> a.session(0).framesOfType("ack").size() == 2);
+        assertEquals(List.of("e1", "e3"), a.session(0).framesOfType("ack").stream()
+                .map(frame -> frame.path("ids").get(0).asText()).toList(), "no ack for the event whose listener threw");
+    }
+
+    @Test
+    void withoutTheOptionTheSubscribeDoesNotAskToAcknowledge() {
+        FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
+        FakeRelay a = relay(cluster);
+        cluster.own(a, 0);
+        NotifyRelayClient client = started(client(a.url()).lobWide());
+        awaitLive(client);
+        assertFalse(a.session(0).framesOfType("subscribe").get(0).has("ack"));
+    }
+
+    @Test
     void asksTheTokenProviderAgainAfterA4401() {
         FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
         FakeRelay a = relay(cluster);

@@ -3,8 +3,12 @@ package io.notifyrelay.client.it;
 import io.notifyrelay.app.RelayNode;
 import io.notifyrelay.client.ClientError;
 import io.notifyrelay.client.NotifyRelayClient;
+import io.notifyrelay.client.RelayEvent;
+import io.notifyrelay.core.receipt.ReceiptOutcome;
 import io.notifyrelay.publisher.NotifyPublisher;
 import io.notifyrelay.publisher.PublishResult;
+import io.notifyrelay.publisher.receipts.DeliveryReceipt;
+import io.notifyrelay.publisher.receipts.ReceiptSubscription;
 import io.notifyrelay.testkit.KafkaBackend;
 import io.notifyrelay.testkit.RealKafka;
 import io.notifyrelay.testkit.TestTokens;
@@ -16,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,9 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What the relay tells the client about its earlier sessions, against a real node with shipped defaults (1 MiB
- * per session before a 4429): a session closed as too slow is reported as {@code closed_too_slow} on the next
- * connection.
+ * What the client tells the relay and the relay tells the client, against a real node with shipped defaults
+ * (receipts on, 1 MiB per session before a 4429): acknowledgements become {@code acknowledged} receipts, and a
+ * session closed as too slow is reported as {@code closed_too_slow} on the next connection.
  */
 @RealKafka
 class ClientFeedbackIT {
@@ -45,6 +50,8 @@ class ClientFeedbackIT {
 
     private RelayNodes cluster;
     private NotifyPublisher publisher;
+    private ReceiptSubscription receipts;
+    private final List<DeliveryReceipt> received = new CopyOnWriteArrayList<>();
     private final List<NotifyRelayClient> clients = new ArrayList<>();
 
     @BeforeEach
@@ -53,11 +60,15 @@ class ClientFeedbackIT {
         kafka.createTopic(topic, PARTITIONS);
         cluster = new RelayNodes(kafka, topic, PARTITIONS);
         publisher = NotifyPublisher.builder().bootstrapServers(kafka.bootstrapServers()).topic(topic).build();
+        receipts = ReceiptSubscription.builder().bootstrapServers(kafka.bootstrapServers())
+                .topic(topic + ".receipts").groupId(RelayNodes.uniqueName("notify-api"))
+                .consumerProperty("auto.offset.reset", "earliest").onReceipt(received::add).start();
     }
 
     @AfterEach
     void stop() {
         clients.forEach(NotifyRelayClient::close);
+        receipts.close();
         publisher.close();
         cluster.close();
     }
@@ -71,6 +82,30 @@ class ClientFeedbackIT {
         NotifyRelayClient client = builder.start();
         clients.add(client);
         return client;
+    }
+
+    @Test
+    void eachEventTheListenerHandledBecomesAnAcknowledgedReceipt() throws Exception {
+        RelayNode node = cluster.start();
+        String lob = RelayNodes.uniqueName("lob");
+        Map<String, RelayEvent> handled = new ConcurrentHashMap<>();
+        NotifyRelayClient client = started(client(node, lob).ack(true)
+                .onEvent(event -> handled.put(event.id(), event)));
+        assertTrue(client.awaitLive(WAIT));
+
+        List<PublishResult> sent = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            sent.add(publisher.publish(lob, "contact-" + i, notification("contact-" + i, "n" + i)));
+        }
+        await("delivered").atMost(WAIT).until(() -> handled.size() == 5);
+        for (PublishResult result : sent) {
+            await("acknowledged receipt of " + result.eventId()).atMost(WAIT)
+                    .until(() -> !receiptsOf(result.eventId(), ReceiptOutcome.ACKNOWLEDGED).isEmpty());
+            DeliveryReceipt receipt = receiptsOf(result.eventId(), ReceiptOutcome.ACKNOWLEDGED).get(0);
+            assertEquals(lob, receipt.lobId());
+            assertEquals(result.partition(), receipt.partition());
+            assertEquals(result.offset(), receipt.offset());
+        }
     }
 
     @Test
@@ -118,6 +153,10 @@ class ClientFeedbackIT {
         // and it carries on: resumed from its cursors, then live again
         PublishResult marker = publisher.publish(lob, "contact-2", notification("contact-2", "marker"));
         await("a later event arrives").atMost(WAIT).until(() -> handled.contains(marker.eventId()));
+    }
+
+    private List<DeliveryReceipt> receiptsOf(String eventId, ReceiptOutcome outcome) {
+        return received.stream().filter(r -> r.eventId().equals(eventId) && r.outcome() == outcome).toList();
     }
 
     private static String notification(String contact, String message) {
