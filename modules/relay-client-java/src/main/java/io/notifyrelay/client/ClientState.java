@@ -60,7 +60,7 @@ final class ClientState {
     final Set<String> knownUrls = new LinkedHashSet<>();
     /** LOB-wide: the last position per partition up to which every event was received. */
     final CursorBook cursors = new CursorBook();
-    /** Contact mode: cursors saved by the application ({@link Builder#resumeFrom}), per partition. */
+    /** Contact mode: cursors saved by the application ({@link NotifyRelayClient.Builder#resumeFrom}), per partition. */
     final CursorBook seedCursors = new CursorBook();
     /** Contact mode: the partition of each contact, from the routes' partitioner or from its events. */
     final Map<String, Integer> contactPartition = new HashMap<>();
