@@ -113,8 +113,9 @@ public enum ConfigOption {
             + "after its CONNECT; beyond, the session is closed (1008 on a WebSocket)."),
     SOCKETIO_MAX_UNAUTHENTICATED("1000", "socket.io sessions on one node that have not completed a CONNECT with a "
             + "valid token (each has AUTH_TIMEOUT to do so); beyond, new handshakes get 503."),
-    ALLOWED_ORIGINS(null, "Comma-separated browser origins allowed to open a WebSocket (e.g. https://app.example.com); "
-            + "empty allows any. Handshakes without an Origin header (non-browser clients) are allowed."),
+    ALLOWED_ORIGINS(null, "Comma-separated browser origins allowed to open a WebSocket (e.g. https://app.example.com) "
+            + "and to read /v1/routes and /v1/presence (CORS, preflight included); empty allows any. Requests without "
+            + "an Origin header (non-browser clients) are allowed."),
     LOG_FORMAT("text", "Log format on stdout: text or json (one JSON object per line, for log shippers)."),
     LOG_LEVEL("INFO", "Root log level: ERROR, WARN, INFO, DEBUG."),
     SHUTDOWN_TIMEOUT("10s", "Time a stopping node gives its consumer and sessions to finish."),

@@ -14,7 +14,8 @@ import java.time.Duration;
  * @param resumes              subscriptions sent with cursors or a {@code since} time
  * @param resumesIncomplete    resumes the server reported as not recovered ({@code recovered: false}), or
  *                             could not serve at all ({@code resume_unavailable}); events may be missing
- * @param tooSlowCloses        sessions the server closed as too slow (4429)
+ * @param tooSlowCloses        sessions the server closed as too slow (4429), whether the client saw the close or
+ *                             the node told it on the next connection ({@code closed_too_slow}); each once
  * @param catchUps             times the client went from not-live back to live
  * @param longestCatchUp       the longest of those: from losing (part of) the live stream until every
  *                             subscription was served again and its replay was over

@@ -274,6 +274,75 @@ class ClientProtocolTest {
     }
 
     @Test
+    void namesThePreviousSessionAndReportsATooSlowCloseItNeverSaw() {
+        FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
+        FakeRelay a = relay(cluster);
+        cluster.own(a, 0);
+        List<ClientError> errors = new CopyOnWriteArrayList<>();
+        NotifyRelayClient client = started(client(a.url()).lobWide().onError(errors::add));
+        awaitLive(client);
+        a.closedAsTooSlow = true;
+        a.session(0).abort(); // the 4429 close frame stuck behind unread data: the client sees 1006
+        await("a new session").atMost(WAIT).until(() -> a.sessions.size() == 2
+                && !a.session(1).framesOfType("auth").isEmpty());
+        assertFalse(a.session(0).framesOfType("auth").get(0).has("previousSession"), "nothing to name at first");
+        assertEquals("s-1", a.session(1).framesOfType("auth").get(0).path("previousSession").asText());
+        await("closed_too_slow reported").atMost(WAIT).until(() -> !errors.isEmpty());
+        ClientError error = errors.get(0);
+        assertEquals("closed_too_slow", error.code());
+        assertEquals(a.url(), error.node());
+        assertFalse(error.fatal());
+        assertTrue(error.message().contains("4429"), error.message());
+        assertEquals(1, client.stats().tooSlowCloses(), "the close the client never saw is counted");
+    }
+
+    @Test
+    void aTooSlowCloseTheClientSawIsCountedOnceWhenTheNodeTellsItAgain() {
+        FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
+        FakeRelay a = relay(cluster);
+        cluster.own(a, 0);
+        List<ClientError> errors = new CopyOnWriteArrayList<>();
+        NotifyRelayClient client = started(client(a.url()).lobWide().onError(errors::add));
+        awaitLive(client);
+        a.closedAsTooSlow = true;
+        a.session(0).close(4429, "too slow");
+        await("closed_too_slow reported").atMost(WAIT).until(() -> !errors.isEmpty());
+        awaitLive(client);
+        assertEquals(1, client.stats().tooSlowCloses());
+    }
+
+    @Test
+    void acknowledgesEachEventAfterTheListenerReturnedOnTheSessionThatDeliveredIt() {
+        FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
+        FakeRelay a = relay(cluster);
+        cluster.own(a, 0);
+        NotifyRelayClient client = started(client(a.url()).lobWide().ack(true).onEvent(event -> {
+            events.add(event);
+            if (event.id().equals("e2")) {
+                throw new IllegalStateException("not handled");
+            }
+        }));
+        awaitLive(client);
+        assertTrue(a.session(0).framesOfType("subscribe").get(0).path("ack").asBoolean(), "subscribe asks to ack");
+        a.session(0).event("e1", 0, 1, "lob", "c1");
+        a.session(0).event("e2", 0, 2, "lob", "c1");
+        a.session(0).event("e3", 0, 3, "lob", "c1");
+        await("acks").atMost(WAIT).until(() -> a.session(0).framesOfType("ack").size() == 2);
+        assertEquals(List.of("e1", "e3"), a.session(0).framesOfType("ack").stream()
+                .map(frame -> frame.path("ids").get(0).asText()).toList(), "no ack for the event whose listener threw");
+    }
+
+    @Test
+    void withoutTheOptionTheSubscribeDoesNotAskToAcknowledge() {
+        FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
+        FakeRelay a = relay(cluster);
+        cluster.own(a, 0);
+        NotifyRelayClient client = started(client(a.url()).lobWide());
+        awaitLive(client);
+        assertFalse(a.session(0).framesOfType("subscribe").get(0).has("ack"));
+    }
+
+    @Test
     void asksTheTokenProviderAgainAfterA4401() {
         FakeRelay.Cluster cluster = new FakeRelay.Cluster(1);
         FakeRelay a = relay(cluster);

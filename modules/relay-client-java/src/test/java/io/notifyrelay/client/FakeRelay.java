@@ -141,6 +141,8 @@ final class FakeRelay implements AutoCloseable {
     volatile int subscribeCloseCode;
     /** How many subscribes to refuse with resume_in_progress, as a node still finishing a resume does. */
     volatile int refuseSubscribes;
+    /** Says in welcome that it closed the session the auth names as {@code previousSession} as too slow. */
+    volatile boolean closedAsTooSlow;
     /** Answers this many subscribes listing the contacts as served but none of their partitions. */
     volatile int omitPartitions;
 
@@ -213,8 +215,13 @@ final class FakeRelay implements AutoCloseable {
                     session.close(authCloseCode, "token refused");
                     return;
                 }
-                session.send(JSON.createObjectNode().put("type", "welcome").put("sessionId", "s-" + sessions.size())
-                        .put("node", "fake-" + port()).put("heartbeatMs", 25000).toString());
+                ObjectNode welcome = JSON.createObjectNode().put("type", "welcome").put("sessionId", "s-" + sessions.size())
+                        .put("node", "fake-" + port()).put("heartbeatMs", 25000);
+                if (closedAsTooSlow && frame.has("previousSession")) {
+                    welcome.putObject("previousClose").put("code", 4429).put("reason", "too slow")
+                            .put("at", "2026-01-01T00:00:00Z");
+                }
+                session.send(welcome.toString());
             }
             case "subscribe" -> answerSubscribe(session, frame);
             case "ping" -> session.send("{\"type\":\"pong\"}");

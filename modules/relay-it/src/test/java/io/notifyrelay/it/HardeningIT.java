@@ -158,6 +158,37 @@ class HardeningIT {
         }
     }
 
+    /** {@code /v1/presence} needs a bearer token, so a browser asks first (preflight); only allowed origins may. */
+    @Test
+    void browsersOnAnAllowedOriginMayAskForPresence() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String lob = TestRelays.uniqueName("lob");
+        java.net.URI presence = java.net.URI.create(relay.httpUrl() + "/v1/presence?lobId=" + lob);
+        for (String origin : List.of(ALLOWED_ORIGIN, "https://evil.example.com")) {
+            var preflight = http.send(java.net.http.HttpRequest.newBuilder(presence)
+                    .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody()).header("Origin", origin)
+                    .header("Access-Control-Request-Method", "GET")
+                    .header("Access-Control-Request-Headers", "authorization").build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, preflight.statusCode(), origin);
+            boolean allowed = origin.equals(ALLOWED_ORIGIN);
+            assertEquals(allowed ? java.util.Optional.of(origin) : java.util.Optional.empty(),
+                    preflight.headers().firstValue("Access-Control-Allow-Origin"), origin);
+            assertEquals(allowed ? java.util.Optional.of("Authorization") : java.util.Optional.empty(),
+                    preflight.headers().firstValue("Access-Control-Allow-Headers"), origin);
+            assertEquals(allowed ? java.util.Optional.of("GET") : java.util.Optional.empty(),
+                    preflight.headers().firstValue("Access-Control-Allow-Methods"), origin);
+
+            var answer = http.send(java.net.http.HttpRequest.newBuilder(presence).header("Origin", origin)
+                    .header("Authorization", "Bearer " + TestTokens.hs256(TestRelays.SECRET).lob(lob).sign()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode(), answer.body());
+            assertTrue(answer.body().contains("\"lobId\":\"" + lob + "\""), answer.body());
+            assertEquals(allowed ? java.util.Optional.of(origin) : java.util.Optional.empty(),
+                    answer.headers().firstValue("Access-Control-Allow-Origin"), origin);
+        }
+    }
+
     @Test
     void aLobCannotHoldMoreSessionsThanItsLimit() {
         String lob = TestRelays.uniqueName("lob");

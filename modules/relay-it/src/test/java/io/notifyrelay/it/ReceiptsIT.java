@@ -195,6 +195,27 @@ class ReceiptsIT {
         }
     }
 
+    /** With shipped defaults (no RELAY_ALLOWED_ORIGINS) a page on any origin may ask, preflight first. */
+    @Test
+    void aPageOnAnotherOriginMayAskForPresence() throws Exception {
+        RelayNode node = cluster.nodes().get(0);
+        String origin = "https://lob-front-end.example.org";
+        URI presence = URI.create(node.httpUrl() + "/v1/presence?lobId=lob-cors");
+        HttpResponse<String> preflight = HttpClient.newHttpClient().send(HttpRequest.newBuilder(presence)
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", origin)
+                .header("Access-Control-Request-Method", "GET").header("Access-Control-Request-Headers", "authorization")
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, preflight.statusCode());
+        assertEquals(java.util.Optional.of(origin), preflight.headers().firstValue("Access-Control-Allow-Origin"));
+        assertEquals(java.util.Optional.of("Authorization"), preflight.headers().firstValue("Access-Control-Allow-Headers"));
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(presence)
+                .header("Origin", origin).header("Authorization", "Bearer "
+                        + TestTokens.hs256(TestRelays.SECRET).lob("lob-cors").sign()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answer.statusCode(), answer::body);
+        assertEquals(java.util.Optional.of(origin), answer.headers().firstValue("Access-Control-Allow-Origin"));
+    }
+
     private static HttpResponse<String> request(RelayNode node, String query, String token) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node.httpUrl() + "/v1/presence?" + query));
         if (token != null) {

@@ -15,6 +15,13 @@ import java.util.Set;
 /** Undertow handlers for the plain HTTP endpoints other modules add ({@link HttpEndpoint}): GET, or POST only. */
 public final class HttpEndpointHandlers {
 
+    private static final HttpString ALLOW_ORIGIN = HttpString.tryFromString("Access-Control-Allow-Origin");
+    private static final HttpString ALLOW_METHODS = HttpString.tryFromString("Access-Control-Allow-Methods");
+    private static final HttpString ALLOW_HEADERS = HttpString.tryFromString("Access-Control-Allow-Headers");
+    private static final HttpString MAX_AGE = HttpString.tryFromString("Access-Control-Max-Age");
+    /** Browsers cap it anyway (Chromium at 2 h); 10 min keeps a changed allow-list from lingering. */
+    private static final long PREFLIGHT_MAX_AGE_SECONDS = 600;
+
     private final Set<String> allowedOrigins;
 
     /** @param allowedOrigins the origins whose pages may read GET endpoints (empty: any) */
@@ -22,11 +29,18 @@ public final class HttpEndpointHandlers {
         this.allowedOrigins = Set.copyOf(allowedOrigins);
     }
 
-    /** A GET endpoint, run on a worker thread; with {@code crossOrigin}, readable by pages of the allowed origins. */
+    /**
+     * A GET endpoint, run on a worker thread; with {@code crossOrigin}, readable by pages of the allowed origins,
+     * preflight included (a GET with {@code Authorization}, as {@code /v1/presence} needs, is not a simple request).
+     */
     public HttpHandler get(HttpEndpoint endpoint, boolean crossOrigin) {
         return exchange -> {
             if (crossOrigin) {
-                allowCrossOrigin(exchange);
+                boolean allowed = allowCrossOrigin(exchange);
+                if (Methods.OPTIONS.equals(exchange.getRequestMethod())) {
+                    preflight(exchange, allowed);
+                    return;
+                }
             }
             if (exchange.isInIoThread()) {
                 exchange.dispatch(e -> respond(e, endpoint, Methods.GET));
@@ -58,15 +72,28 @@ public final class HttpEndpointHandlers {
     }
 
     /**
-     * Browser clients on another origin read {@code /v1/routes} to find the nodes they need; let them,
-     * for the origins the WebSocket accepts.
+     * Browser clients on another origin read {@code /v1/routes} to find the nodes they need, and
+     * {@code /v1/presence}; let them, for the origins the WebSocket accepts. True when the origin may read.
      */
-    private void allowCrossOrigin(HttpServerExchange exchange) {
+    private boolean allowCrossOrigin(HttpServerExchange exchange) {
+        exchange.getResponseHeaders().put(Headers.VARY, "Origin");
         String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
         if (origin != null && (allowedOrigins.isEmpty() || allowedOrigins.contains(origin))) {
-            exchange.getResponseHeaders().put(HttpString.tryFromString("Access-Control-Allow-Origin"), origin);
-            exchange.getResponseHeaders().put(Headers.VARY, "Origin");
+            exchange.getResponseHeaders().put(ALLOW_ORIGIN, origin);
+            return true;
         }
+        return false;
+    }
+
+    /** The browser asks before a GET with a bearer token; another origin gets no CORS headers, so it may not. */
+    private static void preflight(HttpServerExchange exchange, boolean allowed) {
+        if (allowed) {
+            exchange.getResponseHeaders().put(ALLOW_METHODS, "GET")
+                    .put(ALLOW_HEADERS, "Authorization")
+                    .put(MAX_AGE, PREFLIGHT_MAX_AGE_SECONDS);
+        }
+        exchange.setStatusCode(204);
+        exchange.endExchange();
     }
 
     private static void respond(HttpServerExchange exchange, HttpEndpoint endpoint, HttpString method) {
