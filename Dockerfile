@@ -13,6 +13,7 @@ COPY modules/relay-websocket/pom.xml modules/relay-websocket/
 COPY modules/relay-app/pom.xml modules/relay-app/
 COPY modules/relay-testkit-web/pom.xml modules/relay-testkit-web/
 COPY modules/relay-testkit/pom.xml modules/relay-testkit/
+COPY modules/relay-testkit-cluster/pom.xml modules/relay-testkit-cluster/
 COPY modules/notify-publisher/pom.xml modules/notify-publisher/
 COPY modules/relay-dev/pom.xml modules/relay-dev/
 COPY modules/relay-it/pom.xml modules/relay-it/

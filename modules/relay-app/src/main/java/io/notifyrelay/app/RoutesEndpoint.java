@@ -20,7 +20,7 @@ final class RoutesEndpoint {
     private RoutesEndpoint() {
     }
 
-    static HttpEndpoint.Response respond(Map<String, String> query, RelayNode node) {
+    static HttpEndpoint.Response respond(Map<String, String> query, NodeState node) {
         if (node.sendsClientsElsewhere()) {
             // its route table is as old as its last answer from Kafka: clients must ask a node that is served
             return HttpEndpoint.Response.json(503, "{\"error\":\"this node cannot reach Kafka; ask another node\"}");

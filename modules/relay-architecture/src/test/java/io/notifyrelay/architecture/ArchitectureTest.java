@@ -29,7 +29,8 @@ class ArchitectureTest {
                 ModuleBoundaries.UNDERTOW_IS_CONFINED, ModuleBoundaries.KAFKA_INTERNALS_STAY_INSIDE,
                 ModuleBoundaries.WEBSOCKET_INTERNALS_STAY_INSIDE, ModuleBoundaries.ADAPTERS_ARE_INDEPENDENT,
                 ModuleBoundaries.WEBSOCKET_KNOWS_ONLY_CORE, ModuleBoundaries.PUBLISHER_KNOWS_ONLY_CORE,
-                ModuleBoundaries.JAVA_CLIENT_STANDS_ALONE, ModuleBoundaries.NO_TESTKIT_IN_PRODUCTION);
+                ModuleBoundaries.JAVA_CLIENT_STANDS_ALONE, ModuleBoundaries.NO_TESTKIT_IN_PRODUCTION,
+                ModuleBoundaries.TESTKIT_PRECEDES_THE_RELAY);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -42,8 +43,8 @@ class ArchitectureTest {
     @Test
     void everyModuleIsImported() {
         for (String module : List.of("io.notifyrelay.core", "io.notifyrelay.kafka", "io.notifyrelay.websocket",
-                "io.notifyrelay.app", "io.notifyrelay.publisher", "io.notifyrelay.testkit", "io.notifyrelay.dev",
-                "io.notifyrelay.client", "io.notifyrelay.bench")) {
+                "io.notifyrelay.app", "io.notifyrelay.publisher", "io.notifyrelay.testkit", "io.notifyrelay.testkit.cluster",
+                "io.notifyrelay.dev", "io.notifyrelay.client", "io.notifyrelay.bench")) {
             assertTrue(production.containPackage(module), module + " was not imported");
         }
     }

@@ -70,6 +70,16 @@ final class ModuleBoundaries {
                     "io.notifyrelay.testkit..")
             .because("relay-client-java depends on Jackson and the JDK only");
 
+    /**
+     * relay-app's tests use the test kit, so the kit comes before relay-app: only its cluster fixtures
+     * (relay-testkit-cluster, built after relay-app) start relay nodes.
+     */
+    static final ArchRule TESTKIT_PRECEDES_THE_RELAY = noClasses().that().resideInAPackage("io.notifyrelay.testkit..")
+            .and().resideOutsideOfPackage("io.notifyrelay.testkit.cluster..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.notifyrelay.kafka..", "io.notifyrelay.websocket..",
+                    "io.notifyrelay.app..", "io.notifyrelay.testkit.cluster..")
+            .because("relay-testkit and relay-testkit-web come before the relay modules, whose tests use them");
+
     /** Production code never reaches into the test kit, which drags in brokers and JUnit. */
     static final ArchRule NO_TESTKIT_IN_PRODUCTION = noClasses().that().resideInAnyPackage("io.notifyrelay.core..",
                     "io.notifyrelay.kafka..", "io.notifyrelay.websocket..", "io.notifyrelay.app..",

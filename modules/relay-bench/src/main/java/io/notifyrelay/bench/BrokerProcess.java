@@ -1,6 +1,7 @@
 package io.notifyrelay.bench;
 
 import io.notifyrelay.testkit.KafkaBackends;
+import io.notifyrelay.testkit.cluster.ChildJvm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,7 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     static BrokerProcess start(BenchContext ctx) {
-        int port = RelayProcess.freePort();
+        int port = ChildJvm.freePort();
         // this JVM's classpath has the test kit's broker; under Surefire java.class.path is only its booter jar
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ChildJvm jvm = ChildJvm.start("broker", jvmOptions(), classpath, "io.notifyrelay.testkit.DevKafkaBroker",
@@ -47,7 +48,7 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     double cpuSeconds() {
-        return jvm.cpuSeconds();
+        return ProcFs.cpuSecondsOf(jvm.pid());
     }
 
     /** BENCH_BROKER_JVM_OPTS adds to the broker's JVM options (e.g. a GC log, to explain a latency spike). */

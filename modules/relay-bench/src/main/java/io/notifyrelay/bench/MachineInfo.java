@@ -1,5 +1,6 @@
 package io.notifyrelay.bench;
 
+import io.notifyrelay.testkit.cluster.ChildJvm;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

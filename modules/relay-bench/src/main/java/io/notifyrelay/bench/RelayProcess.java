@@ -1,9 +1,9 @@
 package io.notifyrelay.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.notifyrelay.testkit.cluster.ChildJvm;
+import io.notifyrelay.testkit.cluster.RelayJvm;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,14 +21,17 @@ import java.util.TreeMap;
  */
 final class RelayProcess implements AutoCloseable {
 
-    final ChildJvm jvm;
+    private final RelayJvm node;
+    /** CPU, memory and jcmd of the node's JVM. */
+    final JvmProbe jvm;
     final int port;
     final double readySeconds;
     final String protocol;
     final List<String> jvmOptions;
 
-    private RelayProcess(ChildJvm jvm, int port, double readySeconds, String protocol, List<String> jvmOptions) {
-        this.jvm = jvm;
+    private RelayProcess(RelayJvm node, int port, double readySeconds, String protocol, List<String> jvmOptions) {
+        this.node = node;
+        this.jvm = new JvmProbe(node.process().pid());
         this.port = port;
         this.readySeconds = readySeconds;
         this.protocol = protocol;
@@ -43,7 +46,8 @@ final class RelayProcess implements AutoCloseable {
     static RelayProcess start(BenchContext ctx, String mainClass, String label, String protocol,
                               List<String> extraJvmOptions, Map<String, String> extraEnv) {
         BenchOptions o = ctx.o;
-        int port = freePort();
+        // picked beforehand rather than read back: the floors (not the relay) do not say which port they bound
+        int port = ChildJvm.freePort();
         int n = ctx.nextProcessNumber();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("RELAY_KAFKA_BOOTSTRAP_SERVERS", ctx.broker().bootstrap());
@@ -67,16 +71,16 @@ final class RelayProcess implements AutoCloseable {
         jvm.addAll(extraJvmOptions);
         long t0 = System.nanoTime();
         String name = label + "-" + n;
-        ChildJvm child = ChildJvm.start(name, jvm, classpath(ctx, mainClass), mainClass, List.of(), env,
-                o.workDir.resolve(name + ".log"), ctx.cpus.server());
+        RelayJvm child = RelayJvm.start(new RelayJvm.Launch(name, classpath(ctx, mainClass), mainClass, jvm, env,
+                o.workDir.resolve(name + ".log"), ctx.cpus.server()));
         try {
-            child.awaitHttpOk("http://127.0.0.1:" + port + "/health/ready", Duration.ofSeconds(90));
+            child.awaitReady(Duration.ofSeconds(90));
         } catch (RuntimeException e) {
             child.close();
             throw e;
         }
         double ready = (System.nanoTime() - t0) / 1e9;
-        ctx.progress("%s up (pid %d, %s protocol, %s%s) ready in %.2f s", name, child.pid(), protocol,
+        ctx.progress("%s up (pid %d, %s protocol, %s%s) ready in %.2f s", name, child.process().pid(), protocol,
                 String.join(" ", jvm), ctx.cpus.pinned() ? ", CPU " + ctx.cpus.server() : "", ready);
         return new RelayProcess(child, port, ready, protocol, List.copyOf(jvm));
     }
@@ -141,16 +145,8 @@ final class RelayProcess implements AutoCloseable {
         return bench;
     }
 
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @Override
     public void close() {
-        jvm.close();
+        node.close();
     }
 }

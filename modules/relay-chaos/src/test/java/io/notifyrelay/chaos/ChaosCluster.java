@@ -2,6 +2,9 @@ package io.notifyrelay.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.notifyrelay.testkit.cluster.ChildJvm;
+import io.notifyrelay.testkit.cluster.RelayEnv;
+import io.notifyrelay.testkit.cluster.RelayJvm;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,7 +25,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.awaitility.core.ConditionTimeoutException;
 
 import static org.awaitility.Awaitility.await;
 
@@ -37,38 +39,12 @@ final class ChaosCluster implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One relay node process. */
-    static final class Relay {
-        final String name;
-        final int port;
-        final ChildProcess process;
-
-        Relay(String name, int port, ChildProcess process) {
-            this.name = name;
-            this.port = port;
-            this.process = process;
-        }
-
-        String webSocketUrl() {
-            return "ws://127.0.0.1:" + port + "/v1/ws";
-        }
-
-        String httpUrl() {
-            return "http://127.0.0.1:" + port;
-        }
-
-        @Override
-        public String toString() {
-            return name + " :" + port + " (pid " + process.pid() + ")";
-        }
-    }
-
     private final ChaosSettings settings;
     private final String version;
     private final String topic;
     private final String group;
-    private final Map<String, Relay> relays = new LinkedHashMap<>();
-    private ChildProcess broker;
+    private final Map<String, RelayJvm> relays = new LinkedHashMap<>();
+    private ChildJvm broker;
     private String bootstrap;
     /** The broker's second listener, advertised at a port a test can put a {@link TcpForwarder} on; 0 if none. */
     private int cuttableListenerPort;
@@ -125,14 +101,15 @@ final class ChaosCluster implements AutoCloseable {
     void startBroker() throws IOException {
         Path target = settings.repoRoot().resolve("modules/relay-testkit/target");
         String classpath = requireJar(target, "relay-testkit") + java.io.File.pathSeparator + target.resolve("lib") + "/*";
-        int port = ChildProcess.freePort();
+        // the broker's listeners are named in its arguments, so they are picked free beforehand
+        int port = ChildJvm.freePort();
         Path data = settings.workDir().resolve("broker-data");
         Files.createDirectories(data);
         // a second listener whose advertised port is free for a forwarder: a node bootstrapped there reaches
         // the broker only through it, so a test can cut that node off from Kafka and nothing else
-        cuttableListenerPort = ChildProcess.freePort();
-        cuttableAdvertisedPort = ChildProcess.freePort();
-        broker = ChildProcess.start("broker", List.of("-Xmx512m", "-XX:+UseSerialGC"), classpath,
+        cuttableListenerPort = ChildJvm.freePort();
+        cuttableAdvertisedPort = ChildJvm.freePort();
+        broker = ChildJvm.start("broker", List.of("-Xmx512m", "-XX:+UseSerialGC"), classpath,
                 "io.notifyrelay.testkit.DevKafkaBroker", List.of("--port", String.valueOf(port), "--data-dir",
                         data.toString(), "--extra-listener", "CUT:" + cuttableListenerPort + ":" + cuttableAdvertisedPort),
                 Map.of(), settings.workDir().resolve("broker.log"));
@@ -142,20 +119,18 @@ final class ChaosCluster implements AutoCloseable {
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
         admin = Admin.create(props);
-        awaitOrExplain("broker up", Duration.ofSeconds(90), broker, () -> {
-            admin.describeCluster().nodes().get();
-            return true;
-        });
+        broker.awaitOrExplain("broker up", Duration.ofSeconds(90), () -> admin.describeCluster().nodes().get());
     }
 
     void createTopic(int partitions) {
-        awaitOrExplain("topic created", Duration.ofSeconds(60), broker, () -> {
+        broker.awaitOrExplain("topic created", Duration.ofSeconds(60), () -> {
             if (!admin.listTopics().names().get().contains(topic)) {
                 admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
             }
             TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-            return description.partitions().size() == partitions
+            boolean led = description.partitions().size() == partitions
                     && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+            return led ? description : null;
         });
     }
 
@@ -165,27 +140,20 @@ final class ChaosCluster implements AutoCloseable {
                 .all().get();
     }
 
-    /** Starts a relay node process on {@code port} (0: a free one). Does not wait for it. */
-    Relay startRelay(String name, int port) {
-        return startRelay(name, port, Map.of());
+    /** Starts a relay node process on port 0 (it says which it bound). Does not wait for it. */
+    RelayJvm startRelay(String name) {
+        return startRelay(name, Map.of());
     }
 
     /** @param extraEnv more {@code RELAY_*} settings for this node, e.g. its own bootstrap servers or mode */
-    Relay startRelay(String name, int port, Map<String, String> extraEnv) {
+    RelayJvm startRelay(String name, Map<String, String> extraEnv) {
         // -Dchaos.relayAppTarget=<dir> runs another build of the relay (e.g. an older commit) against this test
         String override = System.getProperty("chaos.relayAppTarget");
         Path target = override == null || override.isBlank() ? settings.repoRoot().resolve("modules/relay-app/target")
                 : Path.of(override);
-        String classpath = requireJar(target, "relay-app") + java.io.File.pathSeparator + target.resolve("lib") + "/*";
-        int actualPort = port == 0 ? ChildProcess.freePort() : port;
-        Map<String, String> env = new HashMap<>();
-        env.put("RELAY_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-        env.put("RELAY_TOPIC", topic);
-        env.put("RELAY_GROUP_ID", group);
-        env.put("RELAY_HTTP_HOST", "127.0.0.1");
-        env.put("RELAY_HTTP_PORT", String.valueOf(actualPort));
-        env.put("RELAY_ADVERTISED_URL", "ws://127.0.0.1:" + actualPort + "/v1/ws");
-        env.put("RELAY_JWT_SECRET", SECRET);
+        String classpath = RelayJvm.classpath(target, version);
+        // port 0, advertised as ws://127.0.0.1:<bound port>/v1/ws
+        Map<String, String> env = RelayEnv.of(bootstrap, topic, group, SECRET);
         env.put("RELAY_NODE_ID", name);
         // a fresh topic and group: start from the beginning, so no event before the first commit is skipped
         env.put("RELAY_KAFKA_PROPERTY_AUTO_OFFSET_RESET", "earliest");
@@ -200,31 +168,36 @@ final class ChaosCluster implements AutoCloseable {
             }
         });
         env.putAll(extraEnv);
-        ChildProcess process = ChildProcess.start(name, List.of("-Xmx256m", "-XX:+UseSerialGC"), classpath,
-                "io.notifyrelay.app.Main", List.of(), env, settings.workDir().resolve(name + ".log"));
-        Relay relay = new Relay(name, actualPort, process);
+        RelayJvm relay = RelayJvm.start(RelayJvm.Launch.relay(name, classpath, List.of("-Xmx256m", "-XX:+UseSerialGC"),
+                env, settings.workDir().resolve(name + ".log")));
         relays.put(name, relay);
         return relay;
     }
 
-    void awaitReady(Relay relay) {
-        awaitOrExplain(relay.name + " ready", Duration.ofSeconds(90), relay.process,
-                () -> get(relay, "/health/ready").statusCode() == 200);
+    /** The stopped node started again on the port it had, its log continued. Does not wait for it. */
+    RelayJvm restart(RelayJvm stopped) {
+        RelayJvm relay = stopped.restart();
+        relays.put(relay.name(), relay);
+        return relay;
+    }
+
+    void awaitReady(RelayJvm relay) {
+        relay.awaitReady(Duration.ofSeconds(90));
     }
 
     /** SIGKILL. */
-    void kill(Relay relay) {
-        relay.process.kill();
-        relays.remove(relay.name);
+    void kill(RelayJvm relay) {
+        relay.kill();
+        relays.remove(relay.name());
     }
 
     /** SIGTERM and wait for the clean stop (the node hands its partitions over and sends moved frames). */
-    void terminate(Relay relay) {
-        relay.process.terminate(Duration.ofSeconds(30));
-        relays.remove(relay.name);
+    void terminate(RelayJvm relay) {
+        relay.terminate(Duration.ofSeconds(30));
+        relays.remove(relay.name());
     }
 
-    List<Relay> relays() {
+    List<RelayJvm> relays() {
         return new ArrayList<>(relays.values());
     }
 
@@ -237,7 +210,7 @@ final class ChaosCluster implements AutoCloseable {
                 .ignoreExceptions().until(() -> {
                     Map<Integer, String> actual = new HashMap<>();
                     boolean anywhere = false;
-                    for (Relay relay : relays.values()) {
+                    for (RelayJvm relay : relays.values()) {
                         HttpResponse<String> ready = get(relay, "/health/ready");
                         if (ready.statusCode() != 200) {
                             return false;
@@ -253,7 +226,7 @@ final class ChaosCluster implements AutoCloseable {
                     if (actual.size() != partitions) {
                         return false;
                     }
-                    for (Relay relay : relays.values()) {
+                    for (RelayJvm relay : relays.values()) {
                         Map<Integer, String> routes = new HashMap<>();
                         JSON.readTree(get(relay, "/v1/routes").body()).path("partitions").forEach(entry ->
                                 routes.put(entry.path("partition").asInt(), entry.path("owner").asText(null)));
@@ -270,19 +243,19 @@ final class ChaosCluster implements AutoCloseable {
     /** Partitions per node, for the log. */
     Map<String, Set<Integer>> partitionsByNode() {
         Map<String, Set<Integer>> result = new LinkedHashMap<>();
-        for (Relay relay : relays.values()) {
+        for (RelayJvm relay : relays.values()) {
             Set<Integer> owned = new TreeSet<>();
             try {
                 JSON.readTree(get(relay, "/health/ready").body()).path("partitions").forEach(p -> owned.add(p.asInt()));
             } catch (Exception e) {
                 // a node that does not answer owns nothing we can see
             }
-            result.put(relay.name, owned);
+            result.put(relay.name(), owned);
         }
         return result;
     }
 
-    static HttpResponse<String> get(Relay relay, String path) throws IOException, InterruptedException {
+    static HttpResponse<String> get(RelayJvm relay, String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create(relay.httpUrl() + path)).timeout(Duration.ofSeconds(5))
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -291,42 +264,14 @@ final class ChaosCluster implements AutoCloseable {
         Path jar = target.resolve(module + "-" + version + ".jar");
         if (!Files.isRegularFile(jar) || !Files.isDirectory(target.resolve("lib"))) {
             throw new IllegalStateException(jar + " or its lib/ folder is missing: build the project first "
-                    + "(mvn -DskipTests install at the repository root)");
+                    + "(mvn -DskipTests package at the repository root)");
         }
         return jar.toString();
     }
 
-    @FunctionalInterface
-    interface Check {
-        boolean test() throws Exception;
-    }
-
-    /** Awaits {@code check}; if the process died or time runs out, fails with the end of its log. */
-    private static void awaitOrExplain(String what, Duration timeout, ChildProcess process, Check check) {
-        try {
-            await(what).atMost(timeout).pollInterval(Duration.ofMillis(250)).until(() -> {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException(process + " exited with " + process.process.exitValue()
-                            + ":\n" + process.tail(40));
-                }
-                try {
-                    return check.test();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
-        } catch (ConditionTimeoutException e) {
-            throw new IllegalStateException(what + ": not within " + timeout.toSeconds() + " s; " + process
-                    + " log:\n" + process.tail(40), e);
-        }
-    }
-
     /** Stops this cluster's relay nodes (SIGKILL: the next scenario must not wait for them). */
     void stopRelays() {
-        for (Relay relay : relays()) {
+        for (RelayJvm relay : relays()) {
             kill(relay);
         }
     }
@@ -340,6 +285,6 @@ final class ChaosCluster implements AutoCloseable {
         if (admin != null) {
             admin.close(Duration.ofSeconds(5));
         }
-        ChildProcess.stopAll();
+        ChildJvm.stopAll();
     }
 }

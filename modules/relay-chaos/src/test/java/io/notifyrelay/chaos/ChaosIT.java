@@ -4,6 +4,7 @@ import io.notifyrelay.client.ClientFaults;
 import io.notifyrelay.client.ConnectionState;
 import io.notifyrelay.client.NotifyRelayClient;
 import io.notifyrelay.publisher.NotifyPublisher;
+import io.notifyrelay.testkit.cluster.RelayJvm;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -90,8 +91,8 @@ class ChaosIT {
         cluster.startBroker();
         cluster.createTopic(settings.partitions());
         note("broker up at " + cluster.bootstrapServers() + ", topic with " + settings.partitions() + " partitions");
-        List<ChaosCluster.Relay> initial = List.of(cluster.startRelay("relay-1", 0), cluster.startRelay("relay-2", 0),
-                cluster.startRelay("relay-3", 0));
+        List<RelayJvm> initial = List.of(cluster.startRelay("relay-1"), cluster.startRelay("relay-2"),
+                cluster.startRelay("relay-3"));
         initial.forEach(cluster::awaitReady);
         cluster.awaitStableRoutes(settings.partitions());
         note("3 relay nodes ready: " + cluster.partitionsByNode());
@@ -121,7 +122,7 @@ class ChaosIT {
                 clients.add(new ChaosClient(lob + "/c-" + i, lob, new LinkedHashSet<>(shuffled.subList(0, size))));
             }
         }
-        List<String> seeds = initial.stream().map(ChaosCluster.Relay::webSocketUrl).toList();
+        List<String> seeds = initial.stream().map(RelayJvm::webSocketUrl).toList();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         for (ChaosClient chaosClient : clients) {
             chaosClient.start(seeds, http, Duration.ofHours(2));
@@ -246,20 +247,20 @@ class ChaosIT {
         steps.add(new Step(0.10, "cut off a quarter of the clients for 3 s (sockets dropped, no close frame)",
                 () -> each(0, client -> ClientFaults.of(client).goOffline(Duration.ofSeconds(3)))));
         steps.add(new Step(0.20, "SIGKILL relay-1, start relay-4 on a new port", () -> {
-            ChaosCluster.Relay victim = relay("relay-1");
+            RelayJvm victim = relay("relay-1");
             cluster.kill(victim);
-            note("relay-1 killed (" + victim.process.process.exitValue() + ")");
-            ChaosCluster.Relay replacement = cluster.startRelay("relay-4", 0);
+            note("relay-1 killed (" + victim.process().exitValue() + ")");
+            RelayJvm replacement = cluster.startRelay("relay-4");
             cluster.awaitReady(replacement);
-            note("relay-4 ready at :" + replacement.port);
+            note("relay-4 ready at :" + replacement.port());
         }));
         steps.add(new Step(0.40, "SIGTERM relay-2, restart it on the same port", () -> {
-            ChaosCluster.Relay victim = relay("relay-2");
+            RelayJvm victim = relay("relay-2");
             cluster.terminate(victim);
-            note("relay-2 stopped (exit " + victim.process.process.exitValue() + ")");
-            ChaosCluster.Relay again = cluster.startRelay("relay-2", victim.port);
+            note("relay-2 stopped (exit " + victim.process().exitValue() + ")");
+            RelayJvm again = cluster.restart(victim);
             cluster.awaitReady(again);
-            note("relay-2 ready again at :" + again.port);
+            note("relay-2 ready again at :" + again.port());
         }));
         steps.add(new Step(0.55, "a quarter of the clients stop reading for 20 s (a frozen tab)",
                 () -> each(1, client -> ClientFaults.of(client).stallReading(Duration.ofSeconds(20)))));
@@ -279,8 +280,8 @@ class ChaosIT {
         void run() throws Exception;
     }
 
-    private ChaosCluster.Relay relay(String name) {
-        return cluster.relays().stream().filter(r -> r.name.equals(name)).findFirst()
+    private RelayJvm relay(String name) {
+        return cluster.relays().stream().filter(r -> r.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no running " + name));
     }
 

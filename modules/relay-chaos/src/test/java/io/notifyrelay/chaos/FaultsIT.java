@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.notifyrelay.publisher.NotifyPublisher;
 import io.notifyrelay.testkit.TestTokens;
+import io.notifyrelay.testkit.cluster.RelayJvm;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -123,7 +124,7 @@ class FaultsIT {
     @Test
     void aKilledNodeLeavesNoClientWithoutEventsForLong() throws Exception {
         ChaosReport report = run("kill", Map.of(), 2, at -> {
-            ChaosCluster.Relay victim = cluster.relays().get(0);
+            RelayJvm victim = cluster.relays().get(0);
             cluster.kill(victim);
             note("SIGKILLed " + victim);
         });
@@ -171,9 +172,9 @@ class FaultsIT {
         startNanos = System.nanoTime();
         cluster = new ChaosCluster(settings, "faults." + name, "faults-" + name).sharingBrokerOf(shared);
         cluster.createTopic(PARTITIONS);
-        List<ChaosCluster.Relay> relays = new ArrayList<>();
+        List<RelayJvm> relays = new ArrayList<>();
         for (int i = 1; i <= nodes; i++) {
-            relays.add(cluster.startRelay(name + "-" + i, 0, envOf.apply(i)));
+            relays.add(cluster.startRelay(name + "-" + i, envOf.apply(i)));
         }
         relays.forEach(cluster::awaitReady);
         cluster.awaitStableRoutes(PARTITIONS);
@@ -191,7 +192,7 @@ class FaultsIT {
             Collections.shuffle(shuffled, random);
             clients.add(new ChaosClient(name + "/c-" + i, LOB, new LinkedHashSet<>(shuffled.subList(0, sizes[i]))));
         }
-        List<String> seeds = relays.stream().map(ChaosCluster.Relay::webSocketUrl).toList();
+        List<String> seeds = relays.stream().map(RelayJvm::webSocketUrl).toList();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         for (ChaosClient chaosClient : clients) {
             chaosClient.start(seeds, http, Duration.ofHours(1));

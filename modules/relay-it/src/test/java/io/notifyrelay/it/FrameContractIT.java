@@ -22,6 +22,7 @@ import io.notifyrelay.testkit.RealKafka;
 import io.notifyrelay.testkit.TestTokens;
 import io.notifyrelay.testkit.WsTestClient;
 import io.notifyrelay.websocket.CloseCodes;
+import io.notifyrelay.testkit.cluster.InProcessCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
@@ -74,7 +75,7 @@ class FrameContractIT {
     private static final int MAX_CONTACTS = 20;
     private static final int SCENARIOS = 7;
 
-    private static RelayCluster cluster;
+    private static InProcessCluster cluster;
     private static RelayNode nodeA;
     private static RelayNode nodeB;
     private static NotifyPublisher publisher;
@@ -113,7 +114,7 @@ class FrameContractIT {
 
         String topic = TestRelays.uniqueName("contract");
         kafka.createTopic(topic, TestRelays.PARTITIONS);
-        cluster = new RelayCluster(kafka, topic,
+        cluster = TestRelays.cluster(kafka, topic,
                 env -> env.put("RELAY_MAX_CONTACTS_PER_SESSION", String.valueOf(MAX_CONTACTS)));
         nodeA = cluster.startNode();
         nodeB = cluster.startNode();
@@ -156,7 +157,7 @@ class FrameContractIT {
             assertTrue(subscribed.path("lobWide").asBoolean(), subscribed.toString());
             assertFalse(subscribed.has("contacts"), "no contacts member on a LOB-wide subscription");
             assertFalse(subscribed.has("recovered"), "recovered only answers a resume");
-            assertEquals(RelayCluster.partitionsOf(nodeA), ints(subscribed.path("partitions")));
+            assertEquals(InProcessCluster.partitionsOf(nodeA), ints(subscribed.path("partitions")));
 
             String contact = contactOwnedBy(nodeA);
             String json = Notifications.connection(contact, "accepted-invitation");
@@ -437,7 +438,7 @@ class FrameContractIT {
     }
 
     private static String contactOwnedBy(RelayNode node) {
-        Set<Integer> owned = RelayCluster.partitionsOf(node);
+        Set<Integer> owned = InProcessCluster.partitionsOf(node);
         assertFalse(owned.isEmpty(), "the node owns partitions");
         while (true) {
             String candidate = UUID.randomUUID().toString();

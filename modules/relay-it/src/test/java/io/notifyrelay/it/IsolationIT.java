@@ -9,6 +9,7 @@ import io.notifyrelay.testkit.KafkaBackend;
 import io.notifyrelay.testkit.RealKafka;
 import io.notifyrelay.testkit.TestTokens;
 import io.notifyrelay.testkit.WsTestClient;
+import io.notifyrelay.testkit.cluster.InProcessCluster;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ class IsolationIT {
         Map<String, String> tokens = new HashMap<>();
         lobs.forEach(lob -> tokens.put(lob, TestTokens.hs256(TestRelays.SECRET).lob(lob).sign()));
         List<Session> sessions = new ArrayList<>();
-        try (RelayCluster cluster = new RelayCluster(kafka, topic, env -> { });
+        try (InProcessCluster cluster = TestRelays.cluster(kafka, topic, env -> { });
              NotifyPublisher publisher = NotifyPublisher.builder().bootstrapServers(kafka.bootstrapServers())
                      .topic(topic).build()) {
             cluster.startNode();

@@ -8,6 +8,7 @@ import io.notifyrelay.core.routing.Murmur2Partitioner;
 import io.notifyrelay.testkit.KafkaBackend;
 import io.notifyrelay.testkit.RealKafka;
 import io.notifyrelay.testkit.WsTestClient;
+import io.notifyrelay.testkit.cluster.InProcessCluster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -38,12 +39,12 @@ class LibrdkafkaProducerIT {
         } while (librdkafka.partitionOf(contact, TestRelays.PARTITIONS) == java.partitionOf(contact, TestRelays.PARTITIONS));
         int expectedPartition = librdkafka.partitionOf(contact, TestRelays.PARTITIONS);
 
-        try (RelayCluster cluster = new RelayCluster(kafka, topic, env -> env.put("RELAY_PARTITIONER", "consistent_random"))) {
+        try (InProcessCluster cluster = TestRelays.cluster(kafka, topic, env -> env.put("RELAY_PARTITIONER", "consistent_random"))) {
             cluster.startNode();
             cluster.startNode();
             cluster.awaitStableRoutes();
             RelayNode owner = cluster.nodes().stream()
-                    .filter(n -> RelayCluster.partitionsOf(n).contains(expectedPartition)).findFirst().orElseThrow();
+                    .filter(n -> InProcessCluster.partitionsOf(n).contains(expectedPartition)).findFirst().orElseThrow();
             JsonNode route = Notifications.tree(TestRelays.get(owner, "/v1/routes?contactId=" + contact).body());
             assertEquals("consistent_random", route.path("partitioner").asText());
             assertEquals(expectedPartition, route.path("partition").asInt());

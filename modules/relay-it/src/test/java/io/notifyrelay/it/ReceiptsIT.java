@@ -12,6 +12,7 @@ import io.notifyrelay.testkit.KafkaBackend;
 import io.notifyrelay.testkit.RealKafka;
 import io.notifyrelay.testkit.TestTokens;
 import io.notifyrelay.testkit.WsTestClient;
+import io.notifyrelay.testkit.cluster.InProcessCluster;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,7 +43,7 @@ class ReceiptsIT {
 
     private static final Duration RECEIPT_WAIT = Duration.ofSeconds(30);
 
-    private RelayCluster cluster;
+    private InProcessCluster cluster;
     private NotifyPublisher publisher;
     private ReceiptSubscription subscription;
     private final List<DeliveryReceipt> receipts = new CopyOnWriteArrayList<>();
@@ -52,7 +53,7 @@ class ReceiptsIT {
     void start(KafkaBackend kafka) {
         String topic = TestRelays.uniqueName("receipts");
         kafka.createTopic(topic, TestRelays.PARTITIONS);
-        cluster = new RelayCluster(kafka, topic, env -> { });
+        cluster = TestRelays.cluster(kafka, topic, env -> { });
         cluster.startNode();
         cluster.startNode();
         cluster.awaitStableRoutes();

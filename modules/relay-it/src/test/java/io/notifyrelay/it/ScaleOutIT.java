@@ -8,6 +8,7 @@ import io.notifyrelay.testkit.KafkaBackend;
 import io.notifyrelay.testkit.RealKafka;
 import io.notifyrelay.testkit.TestTokens;
 import io.notifyrelay.testkit.WsTestClient;
+import io.notifyrelay.testkit.cluster.InProcessCluster;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashSet;
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ScaleOutIT {
 
     private KafkaBackend kafka;
-    private RelayCluster cluster;
+    private InProcessCluster cluster;
     private NotifyPublisher publisher;
 
     @BeforeEach
@@ -36,7 +37,7 @@ class ScaleOutIT {
         this.kafka = kafka;
         String topic = TestRelays.uniqueName("scale");
         kafka.createTopic(topic, TestRelays.PARTITIONS);
-        cluster = new RelayCluster(kafka, topic, env -> { });
+        cluster = TestRelays.cluster(kafka, topic, env -> { });
         publisher = NotifyPublisher.builder().bootstrapServers(kafka.bootstrapServers()).topic(topic).build();
     }
 
@@ -60,7 +61,7 @@ class ScaleOutIT {
         cluster.startNode();
         cluster.awaitStableRoutes();
         for (RelayNode node : cluster.nodes()) {
-            assertTrue(RelayCluster.partitionsOf(node).size() >= 3, "each node has a fair share");
+            assertTrue(InProcessCluster.partitionsOf(node).size() >= 3, "each node has a fair share");
             JsonNode one = Notifications.tree(TestRelays.get(node, "/v1/routes?contactId=contact-42").body());
             assertEquals("murmur2", one.path("partitioner").asText());
             assertEquals("owner", one.path("mode").asText());
@@ -74,7 +75,7 @@ class ScaleOutIT {
         cluster.close();
         String topic = TestRelays.uniqueName("kip848");
         kafka.createTopic(topic, TestRelays.PARTITIONS);
-        cluster = new RelayCluster(kafka, topic, env -> env.put("RELAY_GROUP_PROTOCOL", "consumer"));
+        cluster = TestRelays.cluster(kafka, topic, env -> env.put("RELAY_GROUP_PROTOCOL", "consumer"));
         cluster.startNode();
         cluster.startNode();
         cluster.awaitStableRoutes();
@@ -129,7 +130,7 @@ class ScaleOutIT {
             JsonNode subscribed = client.awaitFrame("subscribed");
             Set<Integer> partitions = new HashSet<>();
             subscribed.path("partitions").forEach(p -> partitions.add(p.asInt()));
-            assertEquals(RelayCluster.partitionsOf(first), partitions);
+            assertEquals(InProcessCluster.partitionsOf(first), partitions);
             assertNotEquals(TestRelays.PARTITIONS, partitions.size());
         }
     }
@@ -171,7 +172,7 @@ class ScaleOutIT {
     }
 
     private static String contactOwnedBy(RelayNode node) {
-        Set<Integer> owned = RelayCluster.partitionsOf(node);
+        Set<Integer> owned = InProcessCluster.partitionsOf(node);
         io.notifyrelay.core.routing.Murmur2Partitioner partitioner = new io.notifyrelay.core.routing.Murmur2Partitioner();
         while (true) {
             String candidate = UUID.randomUUID().toString();

@@ -7,6 +7,7 @@ import io.notifyrelay.publisher.PublishResult;
 import io.notifyrelay.testkit.KafkaBackend;
 import io.notifyrelay.testkit.RealKafka;
 import io.notifyrelay.testkit.WsTestClient;
+import io.notifyrelay.testkit.cluster.InProcessCluster;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,7 +30,7 @@ class ServeAnywhereIT {
     void everyNodeDeliversEveryContact(String mode, KafkaBackend kafka) {
         String topic = TestRelays.uniqueName("anywhere");
         kafka.createTopic(topic, TestRelays.PARTITIONS);
-        try (RelayCluster cluster = new RelayCluster(kafka, topic, env -> {
+        try (InProcessCluster cluster = TestRelays.cluster(kafka, topic, env -> {
                 if (mode == null) {
                     env.remove("RELAY_MODE"); // the shipped default
                 } else {
@@ -40,8 +41,8 @@ class ServeAnywhereIT {
                      .topic(topic).build()) {
             RelayNode first = cluster.startNode();
             RelayNode second = cluster.startNode();
-            assertEquals(TestRelays.PARTITIONS, RelayCluster.partitionsOf(first).size());
-            assertEquals(TestRelays.PARTITIONS, RelayCluster.partitionsOf(second).size());
+            assertEquals(TestRelays.PARTITIONS, InProcessCluster.partitionsOf(first).size());
+            assertEquals(TestRelays.PARTITIONS, InProcessCluster.partitionsOf(second).size());
             JsonNode routes = Notifications.tree(TestRelays.get(first, "/v1/routes").body());
             assertEquals("anywhere", routes.path("mode").asText());
             routes.path("partitions").forEach(p -> assertEquals("any", p.path("owner").asText()));

@@ -1,27 +1,22 @@
 package io.notifyrelay.it;
 
-import io.notifyrelay.app.ConfigLoader;
-import io.notifyrelay.app.RelayConfig;
 import io.notifyrelay.app.RelayNode;
 import io.notifyrelay.core.routing.Murmur2Partitioner;
 import io.notifyrelay.testkit.KafkaBackend;
+import io.notifyrelay.testkit.cluster.InProcessCluster;
+import io.notifyrelay.testkit.cluster.RelayEnv;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
-
-import static org.awaitility.Awaitility.await;
 
 /** Starts relay nodes the way an operator does (environment variables through the real config loader), on port 0. */
 final class TestRelays {
@@ -34,29 +29,21 @@ final class TestRelays {
 
     /** A topic and group of its own for each test class, so classes never see each other's events. */
     static String uniqueName(String prefix) {
-        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return RelayEnv.uniqueName(prefix);
     }
 
     static Map<String, String> env(KafkaBackend kafka, String topic, String group) {
-        Map<String, String> env = new HashMap<>();
-        env.put("RELAY_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("RELAY_TOPIC", topic);
-        env.put("RELAY_GROUP_ID", group);
-        env.put("RELAY_HTTP_HOST", "127.0.0.1");
-        env.put("RELAY_HTTP_PORT", "0");
-        env.put("RELAY_JWT_SECRET", SECRET);
-        env.put("RELAY_NODE_ID", uniqueName("node"));
-        // the test group is new, so there is no committed offset to fall back on
-        env.put("RELAY_KAFKA_PROPERTY_AUTO_OFFSET_RESET", "latest");
-        return env;
+        return RelayEnv.of(kafka.bootstrapServers(), topic, group, SECRET);
     }
 
     /** Starts a node and waits until it has joined its group. */
     static RelayNode startReady(Map<String, String> env) {
-        RelayConfig config = ConfigLoader.load(new String[0], env);
-        RelayNode node = RelayNode.start(config);
-        await("relay node ready").atMost(Duration.ofSeconds(60)).until(node::isReady);
-        return node;
+        return InProcessCluster.startReady(env);
+    }
+
+    /** Nodes of one deployment on {@code topic} ({@link #PARTITIONS} partitions), in owner mode unless customized. */
+    static InProcessCluster cluster(KafkaBackend kafka, String topic, Consumer<Map<String, String>> customizer) {
+        return new InProcessCluster(kafka.bootstrapServers(), topic, SECRET, PARTITIONS, customizer);
     }
 
     static URI wsUri(RelayNode node) {
@@ -64,15 +51,7 @@ final class TestRelays {
     }
 
     static HttpResponse<String> get(RelayNode node, String path) {
-        try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.httpUrl() + path)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return InProcessCluster.get(node, path);
     }
 
     /** Contact ids that the producer's partitioner puts on one partition, so their events are totally ordered. */

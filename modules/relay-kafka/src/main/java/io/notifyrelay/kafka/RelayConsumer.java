@@ -6,27 +6,18 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.notifyrelay.core.DecodeResult;
 import io.notifyrelay.core.EnvelopeDecoder;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -44,9 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class RelayConsumer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RelayConsumer.class);
-    /** Records (producers) and resumes (clients) can make these fail over and over: a few lines a second at most. */
+    /** Records (producers) can make these fail over and over: a few lines a second at most. */
     private static final RateLimitedLog handlerFailureLog = new RateLimitedLog(log, 5);
-    private static final RateLimitedLog taskFailureLog = new RateLimitedLog(log, 5);
 
     /** Where the loop is in its life; readiness and liveness are read from it. */
     public enum State { CREATED, JOINING, RUNNING, STOPPING, STOPPED, FAILED }
@@ -55,22 +45,16 @@ public final class RelayConsumer implements AutoCloseable {
     private final ConsumerFactory consumerFactory;
     private final EnvelopeDecoder decoder;
     private final RecordHandler handler;
-    private final PartitionListener partitionListener;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
 
-    private final Queue<LoopTask> loopTasks = new ConcurrentLinkedQueue<>();
     private final MeterRegistry meterRegistry;
+    private final ConsumerPartitions partitions;
+    private final LoopTasks loopTasks;
     private volatile KafkaMetricsBridge clientMetrics;
     private volatile Consumer<byte[], byte[]> consumer;
-    private volatile Set<Integer> ownedPartitions = Set.of();
-    /** The topic's partition count as last seen; 0 until the loop has looked. */
-    private volatile int partitionCount;
-    private long nextMetadataCheckNanos;
     private volatile Throwable failure;
-    /** Owned partitions whose position the handler has not been told yet (consumer thread only). */
-    private final Set<Integer> positionsUntold = new java.util.HashSet<>();
 
     public RelayConsumer(ConsumerSettings settings, ConsumerFactory consumerFactory, EnvelopeDecoder decoder,
                          RecordHandler handler, PartitionListener partitionListener) {
@@ -85,18 +69,12 @@ public final class RelayConsumer implements AutoCloseable {
         this.consumerFactory = consumerFactory;
         this.decoder = decoder;
         this.handler = handler;
-        this.partitionListener = partitionListener;
+        KafkaCalls calls = new KafkaCalls(this::isStopping);
+        this.partitions = new ConsumerPartitions(settings, handler, partitionListener, meterRegistry, calls,
+                () -> state.compareAndSet(State.JOINING, State.RUNNING));
+        this.loopTasks = new LoopTasks(settings.topic(), calls, partitions::ownedPartitions);
         // a node in anywhere mode runs both kinds: its log lines say which loop spoke
         this.thread = new Thread(this::run, settings.mode() == RelayMode.BROADCAST ? "relay-reader" : "relay-consumer");
-        for (String change : List.of("assigned", "revoked", "lost")) {
-            rebalances(change); // at zero from start-up, so dashboards and rate() see the series
-        }
-    }
-
-    private io.micrometer.core.instrument.Counter rebalances(String change) {
-        return io.micrometer.core.instrument.Counter.builder("relay.rebalances").tag("change", change)
-                .description("Rebalance callbacks that gave this node partitions (assigned) or took them (revoked, lost)")
-                .register(meterRegistry);
     }
 
     /**
@@ -224,32 +202,25 @@ public final class RelayConsumer implements AutoCloseable {
 
     /** The topic's partition count as last seen by the loop (0 before it started); it only grows. */
     public int partitionCount() {
-        return partitionCount;
+        return partitions.partitionCount();
     }
 
     /** Partitions this node consumes right now. */
     public Set<Integer> ownedPartitions() {
-        return ownedPartitions;
+        return partitions.ownedPartitions();
     }
 
     private void run() {
         Consumer<byte[], byte[]> kafka = consumer;
         Duration backoff = Duration.ofMillis(100);
         try {
-            List<PartitionInfo> atStart = kafka.partitionsFor(settings.topic());
-            partitionCount = atStart == null ? 0 : atStart.size();
-            nextMetadataCheckNanos = System.nanoTime() + settings.metadataRefresh().toNanos();
-            if (settings.mode() == RelayMode.BROADCAST) {
-                assignAll(kafka);
-            } else {
-                kafka.subscribe(List.of(settings.topic()), new Rebalance());
-            }
+            partitions.join(kafka);
             while (!isStopping()) {
                 try {
-                    runLoopTasks(kafka);
-                    checkPartitionCount(kafka);
+                    loopTasks.runAll(kafka);
+                    partitions.checkPartitionCount(kafka);
                     ConsumerRecords<byte[], byte[]> records = kafka.poll(settings.pollTimeout());
-                    tellPositions(kafka, records, Duration.ZERO);
+                    partitions.tellPositions(kafka, records, Duration.ZERO);
                     if (!records.isEmpty()) {
                         handler.onBatch(records.count(), () -> {
                             for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -280,198 +251,6 @@ public final class RelayConsumer implements AutoCloseable {
             }
             state.compareAndSet(State.STOPPING, State.STOPPED);
             stopped.countDown();
-        }
-    }
-
-    private void assignAll(Consumer<byte[], byte[]> kafka) {
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo info : kafka.partitionsFor(settings.topic())) {
-            partitions.add(new TopicPartition(info.topic(), info.partition()));
-        }
-        kafka.assign(partitions);
-        if ("earliest".equals(settings.clientProperties().get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG))) {
-            kafka.seekToBeginning(partitions); // asked for by the operator (or a test): the whole topic again
-        } else {
-            kafka.seekToEnd(partitions);
-        }
-        resolvePositions(kafka, partitions);
-        new Rebalance().onPartitionsAssigned(partitions);
-    }
-
-    /**
-     * Looks the seeked positions up now rather than at the first fetch, so "running" means every record produced
-     * from here on is read: an event published right after readiness is not skipped by a later end lookup.
-     */
-    private void resolvePositions(Consumer<byte[], byte[]> kafka, Collection<TopicPartition> partitions) {
-        try {
-            for (TopicPartition partition : partitions) {
-                despiteWakeups(() -> kafka.position(partition, Duration.ofSeconds(5)));
-            }
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            log.warn("Could not look up the start positions of {} yet: {}", partitionsOf(partitions), e.toString());
-        }
-    }
-
-    /**
-     * Every {@code metadataRefresh}: has the topic more partitions? The group rebalances by itself (its
-     * leader's metadata is as fresh); a broadcast node assigns the new ones itself, from their beginning,
-     * since everything in them was produced after the change.
-     */
-    private void checkPartitionCount(Consumer<byte[], byte[]> kafka) {
-        long now = System.nanoTime();
-        if (now < nextMetadataCheckNanos) {
-            return;
-        }
-        nextMetadataCheckNanos = now + settings.metadataRefresh().toNanos();
-        List<PartitionInfo> partitions;
-        try {
-            partitions = kafka.partitionsFor(settings.topic(), Duration.ofSeconds(1));
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            return; // asked again at the next check
-        }
-        int count = partitions == null ? 0 : partitions.size();
-        int previous = partitionCount;
-        if (count <= previous || previous == 0) {
-            return;
-        }
-        partitionCount = count;
-        log.info("Topic {} has {} partitions now (was {})", settings.topic(), count, previous);
-        partitionListener.onPartitionCountChanged(previous, count);
-        if (settings.mode() == RelayMode.BROADCAST) {
-            List<TopicPartition> added = new ArrayList<>();
-            for (int partition = previous; partition < count; partition++) {
-                added.add(new TopicPartition(settings.topic(), partition));
-            }
-            List<TopicPartition> all = new ArrayList<>(kafka.assignment());
-            all.addAll(added);
-            kafka.assign(all);
-            kafka.seekToBeginning(added);
-            new Rebalance().onPartitionsAssigned(added);
-        }
-    }
-
-    /**
-     * A partition the group has never committed, in a group that has committed others, was added after
-     * the group started: read it from its beginning, not from {@code auto.offset.reset=latest}, which
-     * would skip what was produced to it before this node got it. A new group still starts at the end.
-     */
-    private void startNewPartitionsAtTheirBeginning(Consumer<byte[], byte[]> kafka, Collection<TopicPartition> assigned) {
-        if (assigned.isEmpty() || settings.mode() != RelayMode.GROUP) {
-            return;
-        }
-        try {
-            Set<TopicPartition> all = new java.util.HashSet<>(assigned);
-            for (int partition = 0; partition < partitionCount; partition++) {
-                all.add(new TopicPartition(settings.topic(), partition));
-            }
-            Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(kafka, all);
-            boolean groupHasHistory = committed.values().stream().anyMatch(java.util.Objects::nonNull);
-            if (!groupHasHistory) {
-                return;
-            }
-            List<TopicPartition> fresh = assigned.stream().filter(tp -> committed.get(tp) == null).toList();
-            if (!fresh.isEmpty()) {
-                log.info("Partitions {} have no committed offset in group {}: reading them from their beginning",
-                        partitionsOf(fresh), settings.groupId());
-                kafka.seekToBeginning(fresh);
-            }
-        } catch (RuntimeException e) {
-            // left to auto.offset.reset; logged so a skipped start is visible
-            log.warn("Could not read committed offsets of {}: {}", partitionsOf(assigned), e.toString());
-        }
-    }
-
-    private Map<TopicPartition, OffsetAndMetadata> committedOffsets(Consumer<byte[], byte[]> kafka,
-                                                                    Set<TopicPartition> partitions) {
-        return despiteWakeups(() -> kafka.committed(partitions, Duration.ofSeconds(5)));
-    }
-
-    /**
-     * Runs a blocking consumer call on the loop thread, again if a {@link #runOnLoop} wakeup interrupted it:
-     * the task that woke the consumer runs next anyway, so the wakeup is spent.
-     */
-    private <T> T despiteWakeups(java.util.function.Supplier<T> call) {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return call.get();
-            } catch (WakeupException e) {
-                if (attempt >= 3 || isStopping()) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private static Set<Integer> partitionsOf(Collection<TopicPartition> partitions) {
-        Set<Integer> result = new TreeSet<>();
-        for (TopicPartition partition : partitions) {
-            result.add(partition.partition());
-        }
-        return result;
-    }
-
-    private void runLoopTasks(Consumer<byte[], byte[]> kafka) {
-        LoopContext context = new LoopContext() {
-            @Override
-            public long position(int partition) {
-                TopicPartition topicPartition = new TopicPartition(settings.topic(), partition);
-                return despiteWakeups(() -> kafka.position(topicPartition, Duration.ofSeconds(5)));
-            }
-
-            @Override
-            public java.util.OptionalLong endOffset(int partition) {
-                TopicPartition topicPartition = new TopicPartition(settings.topic(), partition);
-                try {
-                    java.util.OptionalLong lag = kafka.currentLag(topicPartition);
-                    return lag.isPresent() ? java.util.OptionalLong.of(position(partition) + lag.getAsLong()) : lag;
-                } catch (IllegalStateException | UnsupportedOperationException notKnown) {
-                    return java.util.OptionalLong.empty();
-                }
-            }
-
-            @Override
-            public Set<Integer> ownedPartitions() {
-                return ownedPartitions;
-            }
-        };
-        LoopTask task;
-        while ((task = loopTasks.poll()) != null) {
-            try {
-                task.run(context);
-            } catch (RuntimeException e) {
-                taskFailureLog.error("Loop task failed", e);
-            }
-        }
-    }
-
-    /**
-     * Tells the handler where each newly assigned partition starts: its first record in this batch, else the
-     * consumer's position. {@code wait} bounds the whole call (the positions are looked up together on the first
-     * call); whatever is not known by then is asked again, without waiting, after the next poll.
-     */
-    private void tellPositions(Consumer<byte[], byte[]> kafka, ConsumerRecords<byte[], byte[]> records, Duration wait) {
-        if (positionsUntold.isEmpty()) {
-            return;
-        }
-        long deadline = System.nanoTime() + wait.toNanos();
-        for (java.util.Iterator<Integer> it = positionsUntold.iterator(); it.hasNext(); ) {
-            int partition = it.next();
-            TopicPartition topicPartition = new TopicPartition(settings.topic(), partition);
-            List<ConsumerRecord<byte[], byte[]>> batch = records.records(topicPartition);
-            long position;
-            if (!batch.isEmpty()) {
-                position = batch.get(0).offset();
-            } else {
-                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-                try {
-                    position = despiteWakeups(() -> kafka.position(topicPartition, left));
-                } catch (org.apache.kafka.common.errors.TimeoutException | IllegalStateException
-                         | WakeupException notYet) {
-                    continue;
-                }
-            }
-            handler.onPosition(partition, position);
-            it.remove();
         }
     }
 
@@ -539,47 +318,5 @@ public final class RelayConsumer implements AutoCloseable {
     @Override
     public void close() {
         close(Duration.ofSeconds(10));
-    }
-
-    private final class Rebalance implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            startNewPartitionsAtTheirBeginning(consumer, partitions);
-            Set<Integer> added = partitionsOf(partitions);
-            Set<Integer> owned = new TreeSet<>(ownedPartitions);
-            owned.addAll(added);
-            ownedPartitions = Set.copyOf(owned);
-            positionsUntold.addAll(added);
-            // before the node says it is ready, so a session registered at once gets a full resume point
-            tellPositions(consumer, ConsumerRecords.empty(), Duration.ofSeconds(1));
-            state.compareAndSet(State.JOINING, State.RUNNING);
-            log.info("Partitions assigned: {}; now owning {}", added, new TreeSet<>(owned));
-            rebalances("assigned").increment();
-            partitionListener.onAssigned(added, ownedPartitions);
-        }
-
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            removed(partitions, "revoked");
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            removed(partitions, "lost");
-        }
-
-        private void removed(Collection<TopicPartition> partitions, String how) {
-            if (partitions.isEmpty()) {
-                return;
-            }
-            Set<Integer> removed = partitionsOf(partitions);
-            Set<Integer> owned = new TreeSet<>(ownedPartitions);
-            owned.removeAll(removed);
-            ownedPartitions = Set.copyOf(owned);
-            positionsUntold.removeAll(removed);
-            log.info("Partitions {}: {}; now owning {}", how, removed, new TreeSet<>(owned));
-            rebalances(how).increment();
-            partitionListener.onRevoked(removed, ownedPartitions);
-        }
     }
 }

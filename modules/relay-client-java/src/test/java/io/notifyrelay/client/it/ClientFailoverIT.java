@@ -9,6 +9,8 @@ import io.notifyrelay.publisher.NotifyPublisher;
 import io.notifyrelay.testkit.KafkaBackend;
 import io.notifyrelay.testkit.RealKafka;
 import io.notifyrelay.testkit.TestTokens;
+import io.notifyrelay.testkit.cluster.InProcessCluster;
+import io.notifyrelay.testkit.cluster.RelayEnv;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -33,16 +35,17 @@ class ClientFailoverIT {
 
     private static final int PARTITIONS = 12;
     private static final Duration WAIT = Duration.ofSeconds(60);
-
-    private RelayNodes cluster;
+    private static final String SECRET = "client-integration-secret-0123456789abcdef";
+    private InProcessCluster cluster;
     private NotifyPublisher publisher;
     private final List<NotifyRelayClient> clients = new ArrayList<>();
 
     @BeforeEach
     void start(KafkaBackend kafka) {
-        String topic = RelayNodes.uniqueName("client-it");
+        String topic = RelayEnv.uniqueName("client-it");
         kafka.createTopic(topic, PARTITIONS);
-        cluster = new RelayNodes(kafka, topic, PARTITIONS);
+        // owner mode, the fixture's: these tests follow partitions between owners (anywhere mode serves all)
+        cluster = new InProcessCluster(kafka.bootstrapServers(), topic, SECRET, PARTITIONS, env -> { });
         publisher = NotifyPublisher.builder().bootstrapServers(kafka.bootstrapServers()).topic(topic).build();
     }
 
@@ -67,7 +70,7 @@ class ClientFailoverIT {
 
     private NotifyRelayClient client(String seed, String lob, List<String> contacts, Recorder recorder) {
         NotifyRelayClient.Builder builder = NotifyRelayClient.builder().seeds(seed)
-                .tokenProvider(() -> TestTokens.hs256(RelayNodes.SECRET).lob(lob).sign())
+                .tokenProvider(() -> TestTokens.hs256(SECRET).lob(lob).sign())
                 .onEvent(recorder::accept);
         NotifyRelayClient client = (contacts == null ? builder.lobWide() : builder.contacts(contacts)).start();
         clients.add(client);
@@ -76,12 +79,12 @@ class ClientFailoverIT {
 
     @Test
     void followsItsPartitionsWhenANodeStopsAndKeepsReceiving() throws Exception {
-        RelayNode first = cluster.start();
-        RelayNode second = cluster.start();
-        RelayNode third = cluster.start();
+        RelayNode first = cluster.startNode();
+        RelayNode second = cluster.startNode();
+        RelayNode third = cluster.startNode();
         cluster.awaitStableRoutes();
 
-        String lob = RelayNodes.uniqueName("lob");
+        String lob = RelayEnv.uniqueName("lob");
         // contacts on every node, so the contact client, too, has a session with the node that stops
         List<String> contacts = new ArrayList<>();
         for (RelayNode node : List.of(first, second, third)) {
@@ -124,10 +127,10 @@ class ClientFailoverIT {
 
     @Test
     void aLobWideClientSeesNothingOfOtherLobs() throws Exception {
-        RelayNode only = cluster.start();
+        RelayNode only = cluster.startNode();
         cluster.awaitStableRoutes();
-        String lob = RelayNodes.uniqueName("lob");
-        String other = RelayNodes.uniqueName("other");
+        String lob = RelayEnv.uniqueName("lob");
+        String other = RelayEnv.uniqueName("other");
         Recorder recorder = new Recorder();
         NotifyRelayClient client = client(only.webSocketUrl(), lob, null, recorder);
         assertTrue(client.awaitLive(WAIT));
@@ -153,7 +156,7 @@ class ClientFailoverIT {
     }
 
     private static List<String> contactsOwnedBy(RelayNode node, int count) {
-        Set<Integer> owned = RelayNodes.partitionsOf(node);
+        Set<Integer> owned = InProcessCluster.partitionsOf(node);
         Murmur2Partitioner partitioner = new Murmur2Partitioner();
         List<String> result = new ArrayList<>();
         while (result.size() < count) {
