@@ -1,5 +1,7 @@
 package io.notifyrelay.client.it;
 
+import io.notifyrelay.testkit.cluster.InProcessCluster;
+import io.notifyrelay.testkit.cluster.RelayEnv;
 import io.notifyrelay.app.RelayNode;
 import io.notifyrelay.client.ClientError;
 import io.notifyrelay.client.NotifyRelayClient;
@@ -46,9 +48,10 @@ class ClientFeedbackIT {
 
     private static final int PARTITIONS = 4;
     private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String SECRET = "client-integration-secret-0123456789abcdef";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private RelayNodes cluster;
+    private InProcessCluster cluster;
     private NotifyPublisher publisher;
     private ReceiptSubscription receipts;
     private final List<DeliveryReceipt> received = new CopyOnWriteArrayList<>();
@@ -56,12 +59,12 @@ class ClientFeedbackIT {
 
     @BeforeEach
     void start(KafkaBackend kafka) {
-        String topic = RelayNodes.uniqueName("client-feedback");
+        String topic = RelayEnv.uniqueName("client-feedback");
         kafka.createTopic(topic, PARTITIONS);
-        cluster = new RelayNodes(kafka, topic, PARTITIONS);
+        cluster = new InProcessCluster(kafka.bootstrapServers(), topic, SECRET, PARTITIONS, env -> { });
         publisher = NotifyPublisher.builder().bootstrapServers(kafka.bootstrapServers()).topic(topic).build();
         receipts = ReceiptSubscription.builder().bootstrapServers(kafka.bootstrapServers())
-                .topic(topic + ".receipts").groupId(RelayNodes.uniqueName("notify-api"))
+                .topic(topic + ".receipts").groupId(RelayEnv.uniqueName("notify-api"))
                 .consumerProperty("auto.offset.reset", "earliest").onReceipt(received::add).start();
     }
 
@@ -75,7 +78,7 @@ class ClientFeedbackIT {
 
     private NotifyRelayClient.Builder client(RelayNode node, String lob) {
         return NotifyRelayClient.builder().seeds(node.webSocketUrl())
-                .tokenProvider(() -> TestTokens.hs256(RelayNodes.SECRET).lob(lob).sign()).lobWide();
+                .tokenProvider(() -> TestTokens.hs256(SECRET).lob(lob).sign()).lobWide();
     }
 
     private NotifyRelayClient started(NotifyRelayClient.Builder builder) {
@@ -86,8 +89,8 @@ class ClientFeedbackIT {
 
     @Test
     void eachEventTheListenerHandledBecomesAnAcknowledgedReceipt() throws Exception {
-        RelayNode node = cluster.start();
-        String lob = RelayNodes.uniqueName("lob");
+        RelayNode node = cluster.startNode();
+        String lob = RelayEnv.uniqueName("lob");
         Map<String, RelayEvent> handled = new ConcurrentHashMap<>();
         NotifyRelayClient client = started(client(node, lob).ack(true)
                 .onEvent(event -> handled.put(event.id(), event)));
@@ -110,8 +113,8 @@ class ClientFeedbackIT {
 
     @Test
     void aSessionClosedAsTooSlowIsReportedWhenTheClientComesBack() throws Exception {
-        RelayNode node = cluster.start();
-        String lob = RelayNodes.uniqueName("lob");
+        RelayNode node = cluster.startNode();
+        String lob = RelayEnv.uniqueName("lob");
         CountDownLatch release = new CountDownLatch(1);
         Set<String> handled = ConcurrentHashMap.newKeySet();
         List<ClientError> errors = new CopyOnWriteArrayList<>();
