@@ -202,10 +202,7 @@ export class NotifyRelayClient {
       return;
     }
     this._closed = true;
-    Object.keys(this._timers).forEach((name) => this._clearTimer(name));
-    for (const conn of [...this._conns.values()]) {
-      this._dropConn(conn, 1000, 'client closed');
-    }
+    this._dropEverything('client closed');
     if (typeof globalThis.removeEventListener === 'function') {
       globalThis.removeEventListener('online', this._onOnline);
     }
@@ -272,11 +269,16 @@ export class NotifyRelayClient {
     }
     this._fatal = { code, message };
     this._emit('error', { code, message, fatal: true });
+    this._dropEverything(code);
+    this._setStatus('offline', message, { retrying: false, error: { code, message } });
+  }
+
+  /** Stops every timer and closes every connection (normal closure, `reason`). */
+  _dropEverything(reason) {
     Object.keys(this._timers).forEach((name) => this._clearTimer(name));
     for (const conn of [...this._conns.values()]) {
-      this._dropConn(conn, 1000, code);
+      this._dropConn(conn, 1000, reason);
     }
-    this._setStatus('offline', message, { retrying: false, error: { code, message } });
   }
 
   _retryNow() {

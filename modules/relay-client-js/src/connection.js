@@ -33,6 +33,13 @@ export class Connection {
     return this.ws !== null && (this.phase === 'subscribing' || this.phase === 'live');
   }
 
+  /** The node no longer serves this contact for the client. */
+  forget(contactId) {
+    this.contacts.delete(contactId);
+    this.acked.delete(contactId);
+    this.sent.delete(contactId);
+  }
+
   send(frame) {
     if (this.ws && this.ws.readyState === 1) {
       this.ws.send(JSON.stringify(frame));

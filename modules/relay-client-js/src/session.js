@@ -38,11 +38,7 @@ export class SessionPart {
       return;
     }
     conn.ws = ws;
-    conn.timers.connect = setTimeout(() => {
-      if (conn.ws === ws && conn.phase !== 'live') {
-        this._abandon(conn, ws, 'no answer within ' + this._connectTimeoutMs + ' ms');
-      }
-    }, this._connectTimeoutMs);
+    this._armConnectTimeout(conn, this._connectTimeoutMs, 'no answer');
     ws.onopen = () => {
       if (conn.ws === ws) {
         conn.lastHeard = Date.now();
@@ -74,6 +70,17 @@ export class SessionPart {
     ws.onerror = () => {
       // a close event follows
     };
+  }
+
+  /** Abandons the connection's current socket unless it is live within `ms` (`what` did not happen in time). */
+  _armConnectTimeout(conn, ms, what) {
+    conn.clearTimer('connect');
+    const ws = conn.ws;
+    conn.timers.connect = setTimeout(() => {
+      if (conn.ws === ws && conn.phase !== 'live') {
+        this._abandon(conn, ws, `${what} within ${ms} ms`);
+      }
+    }, ms);
   }
 
   /** Gives up on a socket that does not answer: forget it at once, the close handshake may never come. */
@@ -154,13 +161,7 @@ export class SessionPart {
     }
     conn.phase = 'subscribing';
     // the node answered; from here a resume may replay for a while before `subscribed`
-    conn.clearTimer('connect');
-    const ws = conn.ws;
-    conn.timers.connect = setTimeout(() => {
-      if (conn.ws === ws && conn.phase !== 'live') {
-        this._abandon(conn, ws, 'not subscribed within ' + this._subscribeTimeoutMs + ' ms');
-      }
-    }, this._subscribeTimeoutMs);
+    this._armConnectTimeout(conn, this._subscribeTimeoutMs, 'not subscribed');
     this._authFailures = 0;
     const heartbeatMs = Number(frame.heartbeatMs) > 0 ? Number(frame.heartbeatMs) : 25_000;
     const pingEvery = Math.max(1_000, Math.min(heartbeatMs / 2, 15_000));

@@ -19,10 +19,7 @@ export class SubscriptionsPart {
     conn.contacts = new Set(plan.contacts);
     newPartitions.forEach((p) => conn.partitions.add(p));
     // contacts leaving this node: their partitions are no longer this node's business for the client
-    for (const contactId of removed) {
-      conn.acked.delete(contactId);
-      conn.sent.delete(contactId);
-    }
+    removed.forEach((contactId) => conn.forget(contactId));
     if (!conn.lobWide) {
       const keep = new Set([...conn.contacts].map((c) => this._partitionOfContact(c)).filter((p) => p !== undefined));
       for (const contactId of removed) {
@@ -256,9 +253,7 @@ export class SubscriptionsPart {
         conn.handingOver.set(contactId, target);
         continue;
       }
-      conn.contacts.delete(contactId);
-      conn.acked.delete(contactId);
-      conn.sent.delete(contactId);
+      conn.forget(contactId);
     }
     partitions.forEach((p) => conn.partitions.delete(p));
     if (!target || target === conn.url) {
@@ -295,9 +290,7 @@ export class SubscriptionsPart {
       }
       for (const contactId of done) {
         old.handingOver.delete(contactId);
-        old.contacts.delete(contactId);
-        old.acked.delete(contactId);
-        old.sent.delete(contactId);
+        old.forget(contactId);
       }
       if (!old.lobWide && old.contacts.size === 0) {
         this._dropConn(old, 1000, 'everything moved');
