@@ -1,8 +1,10 @@
 // NotifyRelayClient, the public client class (re-exported by index.js): its options, public API and lifecycle.
 // The rest of its methods live by concern in the *Part classes (routes, session, subscriptions, tokens, status),
-// copied onto its prototype by mixin(): one object and one state, as before the split, in files of one concern.
+// copied onto its prototype by mixin(): they share the fields set up in the constructor. The resume positions
+// have their own object (cursors.js).
 
 import { DEFAULTS } from './constants.js';
+import { ResumePositions } from './cursors.js';
 import { RecentIds, jwtClaims, relayEndpoints } from './helpers.js';
 import { RoutesPart } from './routes.js';
 import { SessionPart } from './session.js';
@@ -46,7 +48,6 @@ export class NotifyRelayClient {
     this._connectTimeoutMs = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     this._subscribeTimeoutMs = options.subscribeTimeoutMs ?? DEFAULTS.subscribeTimeoutMs;
     this._requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
-    this._since = options.since ?? null;
     /**
      * The last sessionId each node welcomed this client with: sent back as `previousSession` on the next connection,
      * so the node can say why it closed that session when its close frame never arrived (a 4429 queued behind the
@@ -55,15 +56,11 @@ export class NotifyRelayClient {
     this._lastSessionByNode = new Map();
     /** Acknowledge each notification once its listeners ran: the relay turns it into an `acknowledged` receipt. */
     this._ack = options.ack === true;
-    /**
-     * Since when each partition (LOB-wide, key `p:<n>`) or contact (`c:<id>`) has been served: where a resume
-     * must start for those the client has no cursor for.
-     */
-    this._servedSince = new Map();
+    /** The cursors and since-times a subscribe resumes from. */
+    this._positions = new ResumePositions((contactId) => this._partitionOfContact(contactId), options.since ?? null);
     this._seen = new RecentIds(options.dedupeSize ?? DEFAULTS.dedupeSize);
     this._listeners = new Map();
     this._conns = new Map();
-    this._cursors = new Map();
     this._contactPartitions = new Map();
     this._want = { lobWide: false, contacts: new Set() };
     this._routes = null;
@@ -84,7 +81,7 @@ export class NotifyRelayClient {
     this._statusReason = 'not subscribed yet';
     this._stats = { received: 0, duplicates: 0, reconnects: 0, gaps: 0 };
     for (const cursor of options.cursors ?? []) {
-      this._trackCursor(cursor, null, null);
+      this._positions.track(cursor, null, null);
     }
     this._onOnline = () => this._retryNow();
     if (typeof globalThis.addEventListener === 'function' && typeof globalThis.navigator === 'object') {
@@ -119,11 +116,11 @@ export class NotifyRelayClient {
     if (options.contacts === undefined) {
       this._want.lobWide = false;
       this._want.contacts.clear();
-      this._servedSince.clear();
+      this._positions.forgetServed();
     } else {
       options.contacts.forEach((c) => {
         this._want.contacts.delete(c);
-        this._servedSince.delete(`c:${c}`);
+        this._positions.forgetContact(c);
       });
     }
     if (this._started) {
@@ -183,7 +180,7 @@ export class NotifyRelayClient {
    * sessionStorage) and pass them back as `options.cursors` to resume after a page reload.
    */
   cursors() {
-    return [...this._cursors.values()].map((entry) => entry.cursor);
+    return this._positions.cursors();
   }
 
   /** The WebSockets the client holds right now, for diagnostics. */

@@ -1,10 +1,10 @@
-// Subscriptions and resume positions: what each node is asked to serve, the cursors and since-times a subscribe
-// resumes from, and the frames that answer them (subscribed, event, moved, error).
+// Subscriptions: what each node is asked to serve (resuming from the positions in cursors.js), and the frames that
+// answer them (subscribed, event, moved, error).
 // A part of NotifyRelayClient (see mixin() in client.js): its methods run on the client and use its state.
 
 import { Connection } from './connection.js';
 import { PAYLOAD_TYPES } from './constants.js';
-import { decodeCursor, relayEndpoints } from './helpers.js';
+import { relayEndpoints } from './helpers.js';
 import { toNotification } from './notifications.js';
 
 /** Subscribes each node to its share, resuming from cursors; delivers events once; follows `moved`. */
@@ -54,55 +54,11 @@ export class SubscriptionsPart {
 
   /** Partitions moved to a node that already serves the client LOB-wide: replay what was missed there. */
   _resume(conn, newPartitions) {
-    const fields = this._resumeFields(null, newPartitions);
+    const fields = this._positions.resumeFields(null, newPartitions);
     if (fields.cursors || fields.since) {
       // every partition of the node with its cursor, so the node replays only what is new to the client
       this._sendSubscribe(conn, null, [...conn.partitions]);
     }
-  }
-
-  _cursorsFor(partitions) {
-    const cursors = [];
-    for (const partition of new Set(partitions)) {
-      const entry = this._cursors.get(partition);
-      if (entry) {
-        cursors.push(entry.cursor);
-      }
-    }
-    return cursors;
-  }
-
-  /**
-   * What a subscribe must carry to resume: the cursors of the partitions concerned and, for what was already
-   * being served but has no cursor (no event seen there yet), `since` the moment it started being served.
-   * What was never served has nothing to resume (a new subscription starts live), except from
-   * `options.cursors` / `options.since`.
-   */
-  _resumeFields(contacts, partitions) {
-    const fields = {};
-    const cursors = this._cursorsFor(partitions);
-    if (cursors.length > 0) {
-      fields.cursors = cursors;
-    }
-    const withCursor = new Set([...this._cursors.keys()]);
-    let since = null;
-    const consider = (key) => {
-      const at = this._servedSince.get(key);
-      if (at !== undefined && (since === null || at < since)) {
-        since = at;
-      }
-    };
-    if (contacts) {
-      contacts.filter((c) => !withCursor.has(this._partitionOfContact(c))).forEach((c) => consider(`c:${c}`));
-    } else {
-      partitions.filter((p) => !withCursor.has(p)).forEach((p) => consider(`p:${p}`));
-    }
-    if (since !== null) {
-      fields.since = new Date(since - 2_000).toISOString();
-    } else if (this._since && this._servedSince.size === 0) {
-      fields.since = this._since;
-    }
-    return fields;
   }
 
   /** subscribe (for `contacts`, or the whole LOB when null), resuming where needed; one at a time per node. */
@@ -115,7 +71,7 @@ export class SubscriptionsPart {
       frame.contacts = contacts;
       contacts.forEach((c) => conn.sent.add(c));
     }
-    Object.assign(frame, this._resumeFields(contacts, partitions));
+    Object.assign(frame, this._positions.resumeFields(contacts, partitions));
     const resume = frame.cursors || frame.since ? { partitions } : null;
     conn.queue.push({ frame, resume });
     this._pumpSubscribes(conn);
@@ -139,18 +95,12 @@ export class SubscriptionsPart {
     if (frame.lobWide) {
       conn.lobWideAcked = true;
       partitions.forEach((p) => conn.partitions.add(p));
-      conn.partitions.forEach((p) => {
-        if (!this._servedSince.has(`p:${p}`)) {
-          this._servedSince.set(`p:${p}`, now);
-        }
-      });
+      conn.partitions.forEach((p) => this._positions.partitionServed(p, now));
     } else {
       (frame.contacts ?? []).forEach((c) => {
         if (conn.contacts.has(c)) {
           conn.acked.add(c);
-          if (!this._servedSince.has(`c:${c}`)) {
-            this._servedSince.set(`c:${c}`, now);
-          }
+          this._positions.contactServed(c, now);
         }
       });
       partitions.forEach((p) => conn.partitions.add(p));
@@ -205,7 +155,7 @@ export class SubscriptionsPart {
 
   _onEvent(conn, frame) {
     const notification = toNotification(frame, conn.url);
-    this._trackCursor(frame.cursor, frame.contactId, conn.url);
+    this._positions.track(frame.cursor, frame.contactId, conn.url);
     const want = this._effectiveWant();
     if (!want.lobWide && !want.contacts.has(frame.contactId)) {
       return; // in flight when the contact was unsubscribed
@@ -222,24 +172,6 @@ export class SubscriptionsPart {
     if (this._ack && typeof frame.id === 'string') {
       conn.send({ type: 'ack', ids: [frame.id] });
     }
-  }
-
-  _trackCursor(cursor, contactId, nodeUrl) {
-    if (typeof cursor !== 'string') {
-      return;
-    }
-    const decoded = decodeCursor(cursor);
-    if (decoded) {
-      const current = this._cursors.get(decoded.partition);
-      if (!current || !current.decoded || current.decoded.epoch !== decoded.epoch
-          || current.decoded.offset < decoded.offset) {
-        this._cursors.set(decoded.partition, { cursor, decoded });
-      }
-      return;
-    }
-    // a cursor this version cannot read: one per partition still, found from the contact
-    const partition = contactId ? this._partitionOfContact(contactId) : undefined;
-    this._cursors.set(partition ?? `node:${nodeUrl}`, { cursor, decoded: null });
   }
 
   _onMoved(conn, frame) {
