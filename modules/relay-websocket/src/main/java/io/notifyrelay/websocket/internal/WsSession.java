@@ -10,6 +10,8 @@ import io.notifyrelay.core.replay.ResumeTarget;
 import io.notifyrelay.core.routing.Subscriber;
 import io.notifyrelay.websocket.CloseCodes;
 import io.notifyrelay.websocket.session.CatchUp;
+import io.notifyrelay.websocket.session.FrameRate;
+import io.notifyrelay.websocket.session.ForwardOffsets;
 import io.notifyrelay.websocket.session.OutboundBytes;
 import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
@@ -61,8 +63,8 @@ public final class WsSession implements Subscriber {
     private volatile Set<String> contacts = Set.of();
     private static final AtomicReferenceFieldUpdater<WsSession, Set> CONTACTS =
             AtomicReferenceFieldUpdater.newUpdater(WsSession.class, Set.class, "contacts");
-    /** Highest offset sent per partition, allocated on the first event so idle sessions hold none. */
-    private volatile long[] lastOffsets;
+    /** What was sent per partition, allocated on the first event so idle sessions hold none. */
+    private volatile ForwardOffsets sent;
     /** Live events of partitions still being replayed wait here until the replay is over. */
     private final CatchUp catchUp;
     private static final long ROOM_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -74,8 +76,8 @@ public final class WsSession implements Subscriber {
      * only at the seam. A token refresh is checked against this too.
      */
     private volatile boolean becomingLobWide;
-    private long frameRateSecond;
-    private int framesThisSecond;
+    /** Client frames this second; I/O thread only. */
+    private final FrameRate frameRate = new FrameRate();
     /** Revoked partitions whose new owner the client has not been told yet, with the contacts to move. */
     private final Map<Integer, Set<String>> pendingMoves = new ConcurrentHashMap<>();
     private static final String UNKNOWN_OWNER = "";
@@ -117,7 +119,7 @@ public final class WsSession implements Subscriber {
 
     void onText(String text) {
         heard();
-        if (overFrameRate()) {
+        if (!frameRate.admit(context.limits().maxFramesPerSecond())) {
             close(CloseCodes.POLICY_VIOLATION, "more than " + context.limits().maxFramesPerSecond() + " frames per second");
             return;
         }
@@ -588,15 +590,13 @@ public final class WsSession implements Subscriber {
         if (closing.get()) {
             return false;
         }
-        long[] last = lastOffsets;
-        if (last == null || last.length <= event.partition()) {
-            last = growLastOffsets(event.partition());
-        }
-        if (onlyForward && event.offset() <= last[event.partition()]) {
+        ForwardOffsets offsets = sentOffsets();
+        if (!onlyForward) {
+            offsets.passed(event.partition(), event.offset());
+        } else if (!offsets.advance(event.partition(), event.offset())) {
             context.metrics().duplicateSkipped();
             return false;
         }
-        last[event.partition()] = Math.max(last[event.partition()], event.offset());
         byte[] frame = event.encoded(ServerFrames.EVENT_ENCODER);
         if (!outbound.add(frame.length)) {
             context.metrics().dropped("slow_session");
@@ -614,16 +614,6 @@ public final class WsSession implements Subscriber {
         return true;
     }
 
-    /** Counts frames per wall-clock second; runs on the I/O thread only. */
-    private boolean overFrameRate() {
-        long second = System.nanoTime() / 1_000_000_000L;
-        if (second != frameRateSecond) {
-            frameRateSecond = second;
-            framesThisSecond = 0;
-        }
-        return ++framesThisSecond > context.limits().maxFramesPerSecond();
-    }
-
     /** Replay waits while half the outbound limit is still unwritten: catching up must not cost a 4429. */
     private void awaitRoomToReplay() {
         if (!outbound.awaitRoom(ROOM_TIMEOUT_NANOS) && !closing.get()) {
@@ -632,19 +622,18 @@ public final class WsSession implements Subscriber {
         }
     }
 
-    private synchronized long[] growLastOffsets(int partition) {
-        long[] current = lastOffsets;
-        if (current != null && current.length > partition) {
-            return current;
+    private ForwardOffsets sentOffsets() {
+        ForwardOffsets offsets = sent;
+        if (offsets == null) {
+            synchronized (this) {
+                offsets = sent;
+                if (offsets == null) {
+                    offsets = new ForwardOffsets(context.partitions().partitionCount());
+                    sent = offsets;
+                }
+            }
         }
-        int size = Math.max(partition + 1, context.partitions().partitionCount());
-        long[] grown = new long[size];
-        java.util.Arrays.fill(grown, -1L);
-        if (current != null) {
-            System.arraycopy(current, 0, grown, 0, current.length);
-        }
-        lastOffsets = grown;
-        return grown;
+        return offsets;
     }
 
     private void sendControl(String json) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.notifyrelay.core.auth.AuthenticationException;
 import io.notifyrelay.core.auth.Principal;
 import io.notifyrelay.websocket.CloseCodes;
+import io.notifyrelay.websocket.session.FrameRate;
 import io.notifyrelay.websocket.session.OutboundBytes;
 import io.undertow.websockets.core.WebSockets;
 import java.nio.charset.StandardCharsets;
@@ -63,8 +64,8 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
     private boolean connectRefused;
     private boolean countedUnauthenticated = true;
     private String admittedLob; // the LOB whose per-LOB count this session holds
-    private long packetSecond;
-    private int packetsThisSecond;
+    /** Packets this second; guarded by "this". */
+    private final FrameRate packetRate = new FrameRate();
     private XnioExecutor.Key connectTimer;
     /** The expiry warning and the close at exp + grace (TokenLifecycle), as for /v1/ws. */
     private final io.notifyrelay.websocket.internal.TokenExpiry expiry = new io.notifyrelay.websocket.internal.TokenExpiry();
@@ -137,19 +138,14 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
         }
     }
 
-    /** Counts packets per wall-clock second; past the limit the session is closed (1008 on a WebSocket). */
+    /** Counts packets per second; past the limit the session is closed (1008 on a WebSocket). */
     private boolean admitPacket() {
         int limit = context.limits().maxPacketsPerSecond();
         synchronized (this) {
             if (closed || connectRefused) {
                 return false;
             }
-            long second = System.nanoTime() / 1_000_000_000L;
-            if (second != packetSecond) {
-                packetSecond = second;
-                packetsThisSecond = 0;
-            }
-            if (++packetsThisSecond <= limit) {
+            if (packetRate.admit(limit)) {
                 return true;
             }
         }
