@@ -99,7 +99,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
         this.acceptor = new SessionAcceptor(onClosed ->
                 new SessionContext(builder.settings, webSocketVerifier, registry, builder.partitions,
                         builder.replayer, builder.limits, lobSessions, metrics, onClosed, builder.tokenLifecycle,
-                        builder.bounds, recentCloses, builder.outcomes));
+                        builder.bounds, recentCloses, builder.outcomes, builder.ticker));
         this.positions = new io.notifyrelay.websocket.session.DeliveryPositions(builder.partitions.epoch());
         this.socketIo = new SocketIoEndpoint(settings, socketIoVerifier, registry, builder.partitions,
                 builder.socketIoLimits, lobSessions, upgraded, this::admit, builder.replayer, positions, metrics,
@@ -159,15 +159,17 @@ public final class RelayWebSocketServer implements AutoCloseable {
         }
         listeners = opened;
         long heartbeatMs = settings.heartbeatInterval().toMillis();
-        heartbeats = opened.ioThread().executeAtInterval(
-                () -> {
-                    acceptor.sessions().forEach(WsSession::heartbeatOnItsThread);
-                    socketIo.heartbeat();
-                }, heartbeatMs,
+        heartbeats = opened.ioThread().executeAtInterval(this::heartbeat, heartbeatMs,
                 java.util.concurrent.TimeUnit.MILLISECONDS);
         log.info("Relay node {} listening on {}{}{}", settings.nodeId(), webSocketUrl(),
                 tls == null ? "" : " (TLS: " + tls.describe() + ")",
                 managementAddress == null ? "" : "; /metrics and /health on port " + managementAddress.getPort());
+    }
+
+    /** The node's one heartbeat: every session's ping and silence check; run by the timer every interval (and tests). */
+    void heartbeat() {
+        acceptor.sessions().forEach(WsSession::heartbeatOnItsThread);
+        socketIo.heartbeat();
     }
 
     private void connectionRefused(String reason, int open) {
@@ -378,6 +380,13 @@ public final class RelayWebSocketServer implements AutoCloseable {
         private SocketIoLimits socketIoLimits = SocketIoLimits.defaults();
         private Integer managementPort;
         private DeliveryOutcomes outcomes = DeliveryOutcomes.NONE;
+        private java.util.function.LongSupplier ticker = System::nanoTime;
+
+        /** The monotonic time (nanoseconds) a session's silence is measured in: a seam, so tests need no sleeps. */
+        Builder ticker(java.util.function.LongSupplier ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
 
         /** Where sessions report dropped and acknowledged events (receipts); by default nowhere. */
         public Builder outcomes(DeliveryOutcomes outcomes) {

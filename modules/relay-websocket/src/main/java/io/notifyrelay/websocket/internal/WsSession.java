@@ -71,7 +71,7 @@ public final class WsSession implements Subscriber {
         this.catchUp = new CatchUp(context.settings().maxOutboundBytes());
         this.auth = new WsAuth(this);
         this.subscriptions = new WsSubscriptions(this);
-        this.lastHeardNanos = System.nanoTime();
+        this.lastHeardNanos = context.ticker().getAsLong();
     }
 
     public String id() {
@@ -112,7 +112,7 @@ public final class WsSession implements Subscriber {
 
     /** Any frame, pong included, shows the client is alive. */
     void heard() {
-        lastHeardNanos = System.nanoTime();
+        lastHeardNanos = context.ticker().getAsLong();
     }
 
     void onText(String text) {
@@ -266,7 +266,7 @@ public final class WsSession implements Subscriber {
         if (closing.get()) {
             return;
         }
-        long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastHeardNanos);
+        long silentMs = TimeUnit.NANOSECONDS.toMillis(context.ticker().getAsLong() - lastHeardNanos);
         if (silentMs > 2 * context.settings().heartbeatInterval().toMillis()) {
             log.debug("Session {} silent for {} ms; closing", id, silentMs);
             IoUtils.safeClose(channel);
