@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * RELAY_MAX_FRAME_BYTES at its shipped default (64 KiB) over real sockets: a message of exactly the limit is read,
  * one byte more closes the session with 1009 and the relay's own reason, and so do fragments that add up past the
- * limit although each is under it.
+ * limit although each is under it; the same for a socket.io session on a WebSocket.
  */
 class FrameSizeTest {
 
@@ -76,6 +76,23 @@ class FrameSizeTest {
             client.send(true, RawWsClient.CONTINUATION, java.util.Arrays.copyOfRange(whole, half, whole.length));
             await().atMost(Duration.ofSeconds(5)).until(() -> client.text().contains("\"pong\""));
             assertEquals(-1, client.closeCode());
+        }
+    }
+
+    @Test
+    void aSocketIoPacketOfExactlyTheLimitIsReadAndOneByteMoreCloses1009() throws Exception {
+        URI socketIo = URI.create(uri.toString().replace(RelayWebSocketServer.WEBSOCKET_PATH,
+                "/socket.io/?EIO=4&transport=websocket"));
+        try (RawWsClient client = new RawWsClient(socketIo, false)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.text().startsWith("0{"));
+            // an Engine.IO ping is answered with a pong carrying the same data
+            client.send(true, RawWsClient.TEXT, ("2" + "x".repeat(limit - 1)).getBytes(UTF_8));
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.text().contains("\n3xxx"));
+
+            client.send(true, RawWsClient.TEXT, ("2" + "x".repeat(limit)).getBytes(UTF_8));
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.closeCode() != -1);
+            assertEquals(CloseCodes.MESSAGE_TOO_BIG, client.closeCode());
+            assertEquals("packet larger than " + limit + " bytes", client.closeReason());
         }
     }
 

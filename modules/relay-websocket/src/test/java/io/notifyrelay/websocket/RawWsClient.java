@@ -41,7 +41,8 @@ final class RawWsClient implements AutoCloseable {
         socket = new Socket(uri.getHost(), uri.getPort());
         out = socket.getOutputStream();
         String key = Base64.getEncoder().encodeToString("0123456789abcdef".getBytes(US_ASCII));
-        out.write(("GET " + uri.getPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+        String target = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        out.write(("GET " + target + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
                 + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key
                 + "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(US_ASCII));
         out.flush();
@@ -78,7 +79,14 @@ final class RawWsClient implements AutoCloseable {
                 if (length == 126) {
                     length = (in.read() << 8) | in.read();
                 } else if (length == 127) {
-                    throw new IOException("frame too large for this client");
+                    long longLength = 0;
+                    for (int i = 0; i < 8; i++) {
+                        longLength = (longLength << 8) | in.read();
+                    }
+                    if (longLength > 16 << 20) {
+                        throw new IOException("frame too large for this client");
+                    }
+                    length = (int) longLength;
                 }
                 byte[] payload = in.readNBytes(length);
                 int opcode = first & 0x0F;

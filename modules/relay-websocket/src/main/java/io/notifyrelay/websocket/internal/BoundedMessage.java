@@ -10,12 +10,12 @@ import org.xnio.ChannelListener;
 /**
  * Reads one client message (all of its fragments) into memory, counting its bytes as they arrive: past the bound
  * it stops reading and says so ({@link Sink#tooBig}), so an oversized frame is known by its size rather than by
- * the text of an error from the server library. Runs on the connection's I/O thread.
+ * the text of an error from the server library. Runs on the connection's I/O thread; both transports use it.
  */
-final class BoundedMessage implements ChannelListener<StreamSourceFrameChannel> {
+public final class BoundedMessage implements ChannelListener<StreamSourceFrameChannel> {
 
     /** Where the message goes; exactly one of the three is called. */
-    interface Sink {
+    public interface Sink {
         void complete(byte[] message);
 
         void tooBig();
@@ -35,7 +35,7 @@ final class BoundedMessage implements ChannelListener<StreamSourceFrameChannel> 
     }
 
     /** Reads what has arrived of the message, then the rest as it arrives. */
-    static void read(StreamSourceFrameChannel message, int maxBytes, Sink sink) {
+    public static void read(StreamSourceFrameChannel message, int maxBytes, Sink sink) {
         new BoundedMessage(maxBytes, sink).handleEvent(message);
     }
 
