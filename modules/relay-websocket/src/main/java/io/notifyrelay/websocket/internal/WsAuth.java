@@ -16,7 +16,6 @@ import org.xnio.XnioExecutor;
 final class WsAuth {
 
     private final WsSession session;
-    private final SessionContext context;
     private volatile Principal principal;
     private XnioExecutor.Key authTimer;
     /** The token_expiring warning and the 4401 at exp + grace, re-armed by every refresh. */
@@ -24,7 +23,11 @@ final class WsAuth {
 
     WsAuth(WsSession session) {
         this.session = session;
-        this.context = session.context();
+    }
+
+    /** Through the session, not a field of its own: one per session, and idle sessions are most of a node. */
+    private SessionContext context() {
+        return session.context();
     }
 
     /** Null until the first valid {@code auth} frame. */
@@ -34,7 +37,7 @@ final class WsAuth {
 
     /** The connection opened: it has the auth timeout to send {@code auth}. */
     void start(XnioExecutor ioThread) {
-        Duration authTimeout = context.settings().authTimeout();
+        Duration authTimeout = context().settings().authTimeout();
         authTimer = ioThread.executeAfter(() -> {
             if (principal == null) {
                 session.close(CloseCodes.AUTH_TIMEOUT, "no auth frame within " + authTimeout.toMillis() + " ms");
@@ -45,7 +48,7 @@ final class WsAuth {
     void onAuth(String token, String previousSession) {
         Principal verified;
         try {
-            verified = context.tokenVerifier().verify(token);
+            verified = context().tokenVerifier().verify(token);
         } catch (AuthenticationException e) {
             session.close(CloseCodes.UNAUTHORIZED, e.getMessage());
             return;
@@ -55,8 +58,8 @@ final class WsAuth {
             refresh(current, verified);
             return;
         }
-        if (!context.lobSessions().tryAdmit(verified.lobId())) {
-            session.close(CloseCodes.TRY_AGAIN_LATER, "lob has its maximum of " + context.limits().maxSessionsPerLob()
+        if (!context().lobSessions().tryAdmit(verified.lobId())) {
+            session.close(CloseCodes.TRY_AGAIN_LATER, "lob has its maximum of " + context().limits().maxSessionsPerLob()
                     + " sessions on this node");
             return;
         }
@@ -65,9 +68,9 @@ final class WsAuth {
         scheduleExpiry(verified.expiresAt());
         session.heard();
         // the close frame of a 4429 may never have reached the client: tell it now
-        session.sendControl(ServerFrames.welcome(session.id(), context.settings().nodeId(),
-                context.settings().heartbeatInterval().toMillis(),
-                context.recentCloses().take(previousSession, verified.lobId()).orElse(null)));
+        session.sendControl(ServerFrames.welcome(session.id(), context().settings().nodeId(),
+                context().settings().heartbeatInterval().toMillis(),
+                context().recentCloses().take(previousSession, verified.lobId()).orElse(null)));
     }
 
     /** A fresh token for the same LOB extends the session; it may not widen what the session sees. */
@@ -86,7 +89,7 @@ final class WsAuth {
 
     private void scheduleExpiry(Instant expiresAt) {
         Principal scheduledFor = principal;
-        expiry.schedule(session.ioThread(), context.tokenLifecycle(), expiresAt, (exp, refreshWithinMs) -> {
+        expiry.schedule(session.ioThread(), context().tokenLifecycle(), expiresAt, (exp, refreshWithinMs) -> {
             if (principal == scheduledFor) {
                 session.sendControl(ServerFrames.tokenExpiring(exp, refreshWithinMs));
             }

@@ -117,7 +117,8 @@ public final class WsSession implements Subscriber {
 
     void onText(String text) {
         heard();
-        if (!frameRate.admit(context.limits().maxFramesPerSecond())) {
+        // counted at the time heard() took
+        if (!frameRate.admit(context.limits().maxFramesPerSecond(), lastHeardNanos)) {
             close(CloseCodes.POLICY_VIOLATION, "more than " + context.limits().maxFramesPerSecond() + " frames per second");
             return;
         }

@@ -29,7 +29,6 @@ final class WsSubscriptions {
             AtomicReferenceFieldUpdater.newUpdater(WsSubscriptions.class, Set.class, "contacts");
 
     private final WsSession session;
-    private final SessionContext context;
     /**
      * The contacts served here: an immutable set, replaced on change through {@link #CONTACTS}. Changes
      * are rare (subscribe, rebalance) and an idle session should not carry a concurrent set (~200 bytes).
@@ -46,7 +45,11 @@ final class WsSubscriptions {
 
     WsSubscriptions(WsSession session) {
         this.session = session;
-        this.context = session.context();
+    }
+
+    /** Through the session, not a field of its own: one per session, and idle sessions are most of a node. */
+    private SessionContext context() {
+        return session.context();
     }
 
     /**
@@ -70,14 +73,14 @@ final class WsSubscriptions {
 
     void onSubscribe(ClientFrame.Subscribe subscribe) {
         Principal who = session.principal();
-        ResumePlan resume = ResumePlan.parse(subscribe, context.partitions().epoch());
+        ResumePlan resume = ResumePlan.parse(subscribe, context().partitions().epoch());
         if (resume.badSince() != null) {
             session.sendControl(ServerFrames.error("bad_frame", resume.badSince()));
         }
         List<String> requested = subscribe.contacts();
         if (requested == null && !who.restrictedToContacts()) {
             // served for this node's partitions; the client finds the others' owners in GET /v1/routes
-            Set<Integer> partitions = new TreeSet<>(context.partitions().ownedPartitions());
+            Set<Integer> partitions = new TreeSet<>(context().partitions().ownedPartitions());
             if (!resume.requested()) {
                 // subscribed goes out first, so no event can overtake it
                 session.sendControl(ServerFrames.subscribed(null, partitions, null, null));
@@ -103,12 +106,12 @@ final class WsSubscriptions {
             return;
         }
         // serve here what this node owns; point the client to the owner of the rest
-        Set<Integer> owned = context.partitions().ownedPartitions();
+        Set<Integer> owned = context().partitions().ownedPartitions();
         Set<String> servedHere = new LinkedHashSet<>();
         Set<Integer> partitions = new TreeSet<>();
         Map<Integer, Set<String>> elsewhere = new TreeMap<>();
         for (String contactId : wanted) {
-            int partition = context.partitions().partitionOf(contactId);
+            int partition = context().partitions().partitionOf(contactId);
             if (owned.contains(partition)) {
                 servedHere.add(contactId);
                 partitions.add(partition);
@@ -120,7 +123,7 @@ final class WsSubscriptions {
         addContacts(servedHere);
         if (!resume.requested()) {
             session.sendControl(ServerFrames.subscribed(new ArrayList<>(servedHere), partitions, null, null));
-            context.registry().subscribeContacts(who.lobId(), servedHere, session);
+            context().registry().subscribeContacts(who.lobId(), servedHere, session);
         } else {
             WsResume.start(session, resume, servedHere, partitions);
         }
@@ -129,10 +132,10 @@ final class WsSubscriptions {
     /** A bad member, as clients already handle it: that subscribe is not answered with subscribed. */
     private boolean idsFit(List<String> requested) {
         for (String contactId : requested) {
-            if (!context.bounds().idFits(contactId)) {
-                context.metrics().rejectedFrame("bad_frame");
+            if (!context().bounds().idFits(contactId)) {
+                context().metrics().rejectedFrame("bad_frame");
                 session.sendControl(ServerFrames.error("bad_frame", "a contact id may be at most "
-                        + context.bounds().maxContactIdBytes() + " bytes (UTF-8); nothing of this subscribe was"
+                        + context().bounds().maxContactIdBytes() + " bytes (UTF-8); nothing of this subscribe was"
                         + " subscribed"));
                 return false;
             }
@@ -144,14 +147,14 @@ final class WsSubscriptions {
     private boolean fits(Set<String> wanted) {
         Set<String> after = new LinkedHashSet<>(contacts);
         after.addAll(wanted);
-        if (after.size() > context.settings().maxContactsPerSession()) {
+        if (after.size() > context().settings().maxContactsPerSession()) {
             session.sendControl(ServerFrames.error("too_many_subscriptions", "a session may subscribe to at most "
-                    + context.settings().maxContactsPerSession() + " contacts"));
+                    + context().settings().maxContactsPerSession() + " contacts"));
             return false;
         }
-        if (!context.bounds().subscriptionFits(after)) {
+        if (!context().bounds().subscriptionFits(after)) {
             session.sendControl(ServerFrames.error("too_many_subscriptions", "a session's contact ids may add up to at most "
-                    + context.bounds().maxSubscriptionBytes() + " bytes (UTF-8); nothing of this subscribe was"
+                    + context().bounds().maxSubscriptionBytes() + " bytes (UTF-8); nothing of this subscribe was"
                     + " subscribed"));
             return false;
         }
@@ -160,29 +163,29 @@ final class WsSubscriptions {
 
     void onUnsubscribe(List<String> unwanted) {
         removeContacts(unwanted);
-        context.registry().unsubscribeContacts(session.principal().lobId(), unwanted, session);
+        context().registry().unsubscribeContacts(session.principal().lobId(), unwanted, session);
         session.sendControl(ServerFrames.unsubscribed(unwanted));
     }
 
     /** The session is served every partition this node owns, old and new. */
     void joinLob(String lobId) {
         lobWide = true;
-        context.registry().subscribeLob(lobId, session);
+        context().registry().subscribeLob(lobId, session);
     }
 
     /** The resume seam: {@code served} join the live stream; {@code lost} left this node meanwhile. */
     void joinContacts(String lobId, Set<String> served, Map<Integer, Set<String>> lost) {
         lost.values().forEach(this::removeContacts);
-        context.registry().subscribeContacts(lobId, served, session);
+        context().registry().subscribeContacts(lobId, served, session);
     }
 
     /** The session closed: nothing more is delivered to it. */
     void leaveAll(String lobId) {
         if (lobWide) {
-            context.registry().unsubscribeLob(lobId, session);
+            context().registry().unsubscribeLob(lobId, session);
         }
         if (!contacts.isEmpty()) {
-            context.registry().unsubscribeContacts(lobId, List.copyOf(contacts), session);
+            context().registry().unsubscribeContacts(lobId, List.copyOf(contacts), session);
         }
     }
 
@@ -191,7 +194,7 @@ final class WsSubscriptions {
         Map<String, Set<Integer>> partitionsByOwner = new LinkedHashMap<>();
         Map<String, Set<String>> contactsByOwner = new LinkedHashMap<>();
         for (Map.Entry<Integer, Set<String>> entry : contactsByPartition.entrySet()) {
-            String owner = context.partitions().ownerOf(entry.getKey()).orElse(UNKNOWN_OWNER);
+            String owner = context().partitions().ownerOf(entry.getKey()).orElse(UNKNOWN_OWNER);
             partitionsByOwner.computeIfAbsent(owner, o -> new TreeSet<>()).add(entry.getKey());
             contactsByOwner.computeIfAbsent(owner, o -> new LinkedHashSet<>()).addAll(entry.getValue());
         }
@@ -210,7 +213,7 @@ final class WsSubscriptions {
         }
         List<String> leaving = new ArrayList<>();
         for (String contactId : contacts) {
-            int partition = context.partitions().partitionOf(contactId);
+            int partition = context().partitions().partitionOf(contactId);
             if (revoked.contains(partition)) {
                 leaving.add(contactId);
                 pendingMoves.computeIfAbsent(partition, p -> new LinkedHashSet<>()).add(contactId);
@@ -218,7 +221,7 @@ final class WsSubscriptions {
         }
         if (!leaving.isEmpty()) {
             removeContacts(leaving);
-            context.registry().unsubscribeContacts(who.lobId(), leaving, session);
+            context().registry().unsubscribeContacts(who.lobId(), leaving, session);
         }
         if (lobWide) {
             for (Integer partition : revoked) {
@@ -243,7 +246,7 @@ final class WsSubscriptions {
         }
         if (!back.isEmpty()) {
             addContacts(back);
-            context.registry().subscribeContacts(who.lobId(), back, session);
+            context().registry().subscribeContacts(who.lobId(), back, session);
         }
     }
 
@@ -256,17 +259,17 @@ final class WsSubscriptions {
         if (session.principal() == null || lobWide) {
             return; // a LOB-wide session is served every partition this node owns, old and new
         }
-        Set<Integer> owned = context.partitions().ownedPartitions();
+        Set<Integer> owned = context().partitions().ownedPartitions();
         Map<Integer, Set<String>> alsoElsewhere = new TreeMap<>();
         for (String contactId : contacts) {
-            int now = context.partitions().partitionOf(contactId);
-            if (now != context.partitions().partitionOf(contactId, previous) && !owned.contains(now)) {
+            int now = context().partitions().partitionOf(contactId);
+            if (now != context().partitions().partitionOf(contactId, previous) && !owned.contains(now)) {
                 alsoElsewhere.computeIfAbsent(now, p -> new LinkedHashSet<>()).add(contactId);
             }
         }
         Map<Integer, Set<String>> known = new TreeMap<>();
         alsoElsewhere.forEach((partition, moving) -> {
-            if (context.partitions().ownerOf(partition).isPresent()) {
+            if (context().partitions().ownerOf(partition).isPresent()) {
                 known.put(partition, moving);
             } else {
                 // the new partition has no owner yet: told by routesChanged once it has
@@ -281,12 +284,12 @@ final class WsSubscriptions {
     /** Sends {@code moved} for every revoked partition whose new owner is now known. */
     void routesChanged() {
         Map<Integer, Set<String>> ready = new TreeMap<>();
-        Set<Integer> owned = context.partitions().ownedPartitions();
+        Set<Integer> owned = context().partitions().ownedPartitions();
         for (Integer partition : new ArrayList<>(pendingMoves.keySet())) {
             if (owned.contains(partition)) {
                 continue;
             }
-            if (context.partitions().ownerOf(partition).isPresent()) {
+            if (context().partitions().ownerOf(partition).isPresent()) {
                 ready.put(partition, pendingMoves.remove(partition));
             }
         }

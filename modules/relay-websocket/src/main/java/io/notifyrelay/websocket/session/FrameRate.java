@@ -1,7 +1,5 @@
 package io.notifyrelay.websocket.session;
 
-import java.util.function.LongSupplier;
-
 /**
  * A session's client frames (or Engine.IO packets) per second, whatever the transport: counted per whole second
  * of a monotonic ticker, so a burst at the end of one second and the start of the next is two windows, as the
@@ -11,22 +9,17 @@ public final class FrameRate {
 
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
-    private final LongSupplier nanoTime;
+    // 24 bytes a session: the time comes with each frame rather than from a ticker field
     private long second = Long.MIN_VALUE;
     private int frames;
 
-    public FrameRate() {
-        this(System::nanoTime);
-    }
-
-    /** @param nanoTime the ticker, {@link System#nanoTime} outside tests */
-    public FrameRate(LongSupplier nanoTime) {
-        this.nanoTime = nanoTime;
-    }
-
-    /** Counts one frame; false when it is past {@code perSecond} in the current second (the session is to close). */
-    public boolean admit(int perSecond) {
-        long now = Math.floorDiv(nanoTime.getAsLong(), NANOS_PER_SECOND);
+    /**
+     * Counts one frame; false when it is past {@code perSecond} in the current second (the session is to close).
+     *
+     * @param nowNanos the ticker's time, {@link System#nanoTime} outside tests
+     */
+    public boolean admit(int perSecond, long nowNanos) {
+        long now = Math.floorDiv(nowNanos, NANOS_PER_SECOND);
         if (now != second) {
             second = now;
             frames = 0;

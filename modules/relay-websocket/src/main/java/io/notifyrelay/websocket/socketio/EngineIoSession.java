@@ -133,7 +133,7 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
             if (closed || connectRefused) {
                 return false;
             }
-            if (packetRate.admit(limit)) {
+            if (packetRate.admit(limit, System.nanoTime())) {
                 return true;
             }
         }
