@@ -5,6 +5,7 @@ import io.notifyrelay.websocket.CloseCodes;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.UnaryOperator;
 
@@ -34,8 +34,11 @@ final class WsSubscriptions {
      * are rare (subscribe, rebalance) and an idle session should not carry a concurrent set (~200 bytes).
      */
     private volatile Set<String> contacts = Set.of();
-    /** Revoked partitions whose new owner the client has not been told yet, with the contacts to move. */
-    private final Map<Integer, Set<String>> pendingMoves = new ConcurrentHashMap<>();
+    /**
+     * Revoked partitions whose new owner the client has not been told yet, with the contacts to move. Created on
+     * first use (most sessions never see a rebalance); read and changed on the I/O thread only.
+     */
+    private Map<Integer, Set<String>> pendingMoves;
     private volatile boolean lobWide;
     /**
      * A LOB-wide resume was asked for: the session is becoming LOB-wide, though {@link #lobWide} turns true
@@ -63,12 +66,8 @@ final class WsSubscriptions {
         if (lobWide || becomingLobWide || !fresh.allowedContacts().containsAll(contacts)) {
             return false;
         }
-        for (Set<String> waiting : pendingMoves.values()) {
-            if (!fresh.allowedContacts().containsAll(waiting)) {
-                return false;
-            }
-        }
-        return true;
+        return pendingMoves == null
+                || pendingMoves.values().stream().allMatch(waiting -> fresh.allowedContacts().containsAll(waiting));
     }
 
     void onSubscribe(ClientFrame.Subscribe subscribe) {
@@ -189,6 +188,13 @@ final class WsSubscriptions {
         }
     }
 
+    private Map<Integer, Set<String>> pendingMoves() {
+        if (pendingMoves == null) {
+            pendingMoves = new HashMap<>();
+        }
+        return pendingMoves;
+    }
+
     /** One {@code moved} frame per owner, naming its contacts and partitions. */
     void sendMoves(Map<Integer, Set<String>> contactsByPartition) {
         Map<String, Set<Integer>> partitionsByOwner = new LinkedHashMap<>();
@@ -216,7 +222,7 @@ final class WsSubscriptions {
             int partition = context().partitions().partitionOf(contactId);
             if (revoked.contains(partition)) {
                 leaving.add(contactId);
-                pendingMoves.computeIfAbsent(partition, p -> new LinkedHashSet<>()).add(contactId);
+                pendingMoves().computeIfAbsent(partition, p -> new LinkedHashSet<>()).add(contactId);
             }
         }
         if (!leaving.isEmpty()) {
@@ -225,7 +231,7 @@ final class WsSubscriptions {
         }
         if (lobWide) {
             for (Integer partition : revoked) {
-                pendingMoves.computeIfAbsent(partition, p -> new LinkedHashSet<>());
+                pendingMoves().computeIfAbsent(partition, p -> new LinkedHashSet<>());
             }
         }
         routesChanged();
@@ -239,7 +245,7 @@ final class WsSubscriptions {
         }
         List<String> back = new ArrayList<>();
         for (Integer partition : assigned) {
-            Set<String> waiting = pendingMoves.remove(partition);
+            Set<String> waiting = pendingMoves == null ? null : pendingMoves.remove(partition);
             if (waiting != null) {
                 waiting.stream().filter(who::mayReceive).forEach(back::add);
             }
@@ -273,7 +279,7 @@ final class WsSubscriptions {
                 known.put(partition, moving);
             } else {
                 // the new partition has no owner yet: told by routesChanged once it has
-                pendingMoves.computeIfAbsent(partition, p -> new LinkedHashSet<>()).addAll(moving);
+                pendingMoves().computeIfAbsent(partition, p -> new LinkedHashSet<>()).addAll(moving);
             }
         });
         if (!known.isEmpty()) {
@@ -283,6 +289,9 @@ final class WsSubscriptions {
 
     /** Sends {@code moved} for every revoked partition whose new owner is now known. */
     void routesChanged() {
+        if (pendingMoves == null) {
+            return;
+        }
         Map<Integer, Set<String>> ready = new TreeMap<>();
         Set<Integer> owned = context().partitions().ownedPartitions();
         for (Integer partition : new ArrayList<>(pendingMoves.keySet())) {
