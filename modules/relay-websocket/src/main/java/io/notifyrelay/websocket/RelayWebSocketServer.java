@@ -1,6 +1,5 @@
 package io.notifyrelay.websocket;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.TokenVerifier;
 import io.notifyrelay.core.presence.NodePresence;
@@ -12,6 +11,8 @@ import io.notifyrelay.core.routing.SubscriptionRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.notifyrelay.websocket.internal.HandshakeAdmission;
+import io.notifyrelay.websocket.internal.HealthHandlers;
 import io.notifyrelay.websocket.internal.HttpEndpointHandlers;
 import io.notifyrelay.websocket.internal.LobSessionCounts;
 import io.notifyrelay.websocket.internal.SessionAcceptor;
@@ -25,11 +26,8 @@ import io.notifyrelay.websocket.listener.UpgradedConnections;
 import io.micrometer.core.instrument.Counter;
 import io.undertow.Handlers;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.PathHandler;
-import io.undertow.util.Headers;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -50,16 +48,12 @@ public final class RelayWebSocketServer implements AutoCloseable {
     public static final String WEBSOCKET_PATH = "/v1/ws";
 
     private static final Logger log = LoggerFactory.getLogger(RelayWebSocketServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final WebSocketSettings settings;
     private final SessionAcceptor acceptor;
     private final Dispatcher<Subscriber> dispatcher;
     private final SubscriptionRegistry<Subscriber> registry;
-    private final BooleanSupplier ready;
-    private final BooleanSupplier alive;
-    private final Supplier<Map<String, Object>> readinessDetails;
-    private final SessionLimits limits;
+    private final HandshakeAdmission admission;
     private final ServerTls tls;
     private final ListenerBounds listenerBounds;
     private final Integer managementPort;
@@ -73,9 +67,6 @@ public final class RelayWebSocketServer implements AutoCloseable {
     private volatile RelayListeners listeners;
     private volatile InetSocketAddress clientAddress;
     private volatile InetSocketAddress managementAddress;
-    private volatile boolean accepting = true;
-    /** While this node cannot reach Kafka and another node can, new sessions are sent there. */
-    private volatile boolean sendingElsewhere;
     /** One heartbeat timer for the node rather than one per session (~130 bytes of timer state each). */
     private volatile org.xnio.XnioExecutor.Key heartbeats;
 
@@ -84,7 +75,7 @@ public final class RelayWebSocketServer implements AutoCloseable {
         SubscriptionRegistry<Subscriber> registry = new SubscriptionRegistry<>();
         this.dispatcher = new Dispatcher<>(registry);
         this.registry = registry;
-        this.limits = builder.limits;
+        this.admission = new HandshakeAdmission(builder.limits, this::sessionCount);
         SessionMetrics metrics = new SessionMetrics(builder.meterRegistry);
         // a /v1/ws session subscribes to contacts of its claim one subscribe at a time, counted there; a socket.io
         // session subscribes to the whole claim at once, so its count is bounded at the token
@@ -99,10 +90,10 @@ public final class RelayWebSocketServer implements AutoCloseable {
         this.acceptor = new SessionAcceptor(onClosed ->
                 new SessionContext(builder.settings, webSocketVerifier, registry, builder.partitions,
                         builder.replayer, builder.limits, lobSessions, metrics, onClosed, builder.tokenLifecycle,
-                        builder.bounds, recentCloses, builder.outcomes));
+                        builder.bounds, recentCloses, builder.outcomes, builder.ticker));
         this.positions = new io.notifyrelay.websocket.session.DeliveryPositions(builder.partitions.epoch());
         this.socketIo = new SocketIoEndpoint(settings, socketIoVerifier, registry, builder.partitions,
-                builder.socketIoLimits, lobSessions, upgraded, this::admit, builder.replayer, positions, metrics,
+                builder.socketIoLimits, lobSessions, upgraded, this.admission::admit, builder.replayer, positions, metrics,
                 builder.tokenLifecycle, recentCloses, builder.outcomes);
         this.meterRegistry = builder.meterRegistry;
         Gauge.builder("relay.sessions", this, RelayWebSocketServer::sessionCount)
@@ -114,15 +105,12 @@ public final class RelayWebSocketServer implements AutoCloseable {
         for (String reason : java.util.List.of("max_connections", "max_pending_connections")) {
             refusedCounter(reason); // at zero from start-up, like every documented series
         }
-        this.ready = builder.ready;
-        this.alive = builder.alive;
-        this.readinessDetails = builder.readinessDetails;
 
         HttpHandler webSocketHandshake = forgetUpgradeHeaders(Handlers.websocket(upgraded.counting(acceptor)));
-        HttpEndpointHandlers endpointHandlers = new HttpEndpointHandlers(limits.allowedOrigins());
+        HttpEndpointHandlers endpointHandlers = new HttpEndpointHandlers(builder.limits.allowedOrigins());
         PathHandler paths = Handlers.path()
                 .addExactPath(WEBSOCKET_PATH, exchange -> {
-                    if (admit(exchange)) {
+                    if (admission.admit(exchange)) {
                         webSocketHandshake.handleRequest(exchange);
                     }
                 })
@@ -131,7 +119,9 @@ public final class RelayWebSocketServer implements AutoCloseable {
         builder.postEndpoints.forEach((path, endpoint) -> paths.addExactPath(path, endpointHandlers.post(endpoint)));
         this.managementPort = builder.managementPort;
         PathHandler management = managementPort == null ? paths : Handlers.path();
-        management.addExactPath("/health/live", this::live).addExactPath("/health/ready", this::ready);
+        HealthHandlers health = new HealthHandlers(settings.nodeId(), builder.alive,
+                () -> admission.accepting() && builder.ready.getAsBoolean(), this::sessionCount, builder.readinessDetails);
+        management.addExactPath("/health/live", health::live).addExactPath("/health/ready", health::ready);
         builder.managementEndpoints.forEach((path, endpoint) -> management.addExactPath(path, endpointHandlers.get(endpoint, false)));
         this.clientHandler = paths;
         this.managementHandler = managementPort == null ? null : management;
@@ -159,15 +149,17 @@ public final class RelayWebSocketServer implements AutoCloseable {
         }
         listeners = opened;
         long heartbeatMs = settings.heartbeatInterval().toMillis();
-        heartbeats = opened.ioThread().executeAtInterval(
-                () -> {
-                    acceptor.sessions().forEach(WsSession::heartbeatOnItsThread);
-                    socketIo.heartbeat();
-                }, heartbeatMs,
+        heartbeats = opened.ioThread().executeAtInterval(this::heartbeat, heartbeatMs,
                 java.util.concurrent.TimeUnit.MILLISECONDS);
         log.info("Relay node {} listening on {}{}{}", settings.nodeId(), webSocketUrl(),
                 tls == null ? "" : " (TLS: " + tls.describe() + ")",
                 managementAddress == null ? "" : "; /metrics and /health on port " + managementAddress.getPort());
+    }
+
+    /** The node's one heartbeat: every session's ping and silence check; run by the timer every interval (and tests). */
+    void heartbeat() {
+        acceptor.sessions().forEach(WsSession::heartbeatOnItsThread);
+        socketIo.heartbeat();
     }
 
     private void connectionRefused(String reason, int open) {
@@ -245,10 +237,11 @@ public final class RelayWebSocketServer implements AutoCloseable {
      * so clients reconnect to a node that can serve them, from their cursors.
      */
     public void kafkaLinkChanged(boolean reachable, boolean sendElsewhere) {
-        sendingElsewhere = !reachable && sendElsewhere;
+        boolean elsewhere = !reachable && sendElsewhere;
+        admission.sendElsewhere(elsewhere);
         for (WsSession session : acceptor.sessions()) {
             session.notifyKafkaStatus(reachable);
-            if (sendingElsewhere) {
+            if (elsewhere) {
                 session.onIoThread(() -> session.close(CloseCodes.KAFKA_UNREACHABLE,
                         "this node cannot reach Kafka; reconnect to another node"));
             }
@@ -267,12 +260,12 @@ public final class RelayWebSocketServer implements AutoCloseable {
 
     /** Stops taking new sessions; existing ones keep running until {@link #stop()}. */
     public void stopAccepting() {
-        accepting = false;
+        admission.stopAccepting();
     }
 
     /** Closes every session with 1001 (going away), waits briefly for the close frames, then stops. */
     public void stop() {
-        accepting = false;
+        admission.stopAccepting();
         for (WsSession session : acceptor.sessions()) {
             session.onIoThread(() -> session.close(CloseCodes.GOING_AWAY, "node shutting down; reconnect"));
         }
@@ -297,66 +290,6 @@ public final class RelayWebSocketServer implements AutoCloseable {
         stop();
     }
 
-    /**
-     * Whether a handshake that would make a new session (of either transport) may go on; if not, it has been
-     * answered: 503 while stopping, while this node cannot reach Kafka and another can, or when the node has {@code RELAY_MAX_SESSIONS} sessions, 403 for an Origin
-     * not on the allow-list.
-     */
-    private boolean admit(HttpServerExchange exchange) {
-        if (!accepting) {
-            refuse(exchange, 503, "node is shutting down; connect to another node");
-            return false;
-        }
-        if (sendingElsewhere) {
-            refuse(exchange, 503, "node cannot reach Kafka; connect to another node");
-            return false;
-        }
-        if (sessionCount() >= limits.maxSessions()) {
-            refuse(exchange, 503, "node has its maximum of " + limits.maxSessions() + " sessions");
-            return false;
-        }
-        String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
-        if (origin != null && !limits.allowedOrigins().isEmpty() && !limits.allowedOrigins().contains(origin)) {
-            refuse(exchange, 403, "origin is not allowed (RELAY_ALLOWED_ORIGINS)");
-            return false;
-        }
-        return true;
-    }
-
-    private static void refuse(HttpServerExchange exchange, int status, String message) {
-        exchange.setStatusCode(status);
-        if (status == 503) {
-            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
-        }
-        exchange.getResponseSender().send(message);
-    }
-
-    private void live(HttpServerExchange exchange) {
-        boolean isAlive = alive.getAsBoolean();
-        sendJson(exchange, isAlive ? 200 : 503, Map.of("status", isAlive ? "UP" : "DOWN", "node", settings.nodeId()));
-    }
-
-    private void ready(HttpServerExchange exchange) {
-        boolean isReady = accepting && ready.getAsBoolean();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", isReady ? "UP" : "DOWN");
-        body.put("node", settings.nodeId());
-        body.put("sessions", sessionCount());
-        body.putAll(readinessDetails.get());
-        sendJson(exchange, isReady ? 200 : 503, body);
-    }
-
-    private static void sendJson(HttpServerExchange exchange, int status, Object body) {
-        try {
-            exchange.setStatusCode(status);
-            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-            exchange.getResponseSender().send(ByteBuffer.wrap(JSON.writeValueAsBytes(body)));
-        } catch (Exception e) {
-            exchange.setStatusCode(500);
-            exchange.endExchange();
-        }
-    }
-
     /** Builds a server; everything but the settings, verifier and partition view has a default. */
     public static final class Builder {
         private WebSocketSettings settings;
@@ -378,6 +311,13 @@ public final class RelayWebSocketServer implements AutoCloseable {
         private SocketIoLimits socketIoLimits = SocketIoLimits.defaults();
         private Integer managementPort;
         private DeliveryOutcomes outcomes = DeliveryOutcomes.NONE;
+        private java.util.function.LongSupplier ticker = System::nanoTime;
+
+        /** The monotonic time (nanoseconds) a session's silence is measured in: a seam, so tests need no sleeps. */
+        Builder ticker(java.util.function.LongSupplier ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
 
         /** Where sessions report dropped and acknowledged events (receipts); by default nowhere. */
         public Builder outcomes(DeliveryOutcomes outcomes) {

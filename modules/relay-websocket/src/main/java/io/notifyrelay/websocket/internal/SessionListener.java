@@ -3,11 +3,16 @@ package io.notifyrelay.websocket.internal;
 import io.notifyrelay.websocket.CloseCodes;
 import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.BufferedBinaryMessage;
-import io.undertow.websockets.core.BufferedTextMessage;
+import io.undertow.websockets.core.StreamSourceFrameChannel;
 import io.undertow.websockets.core.WebSocketChannel;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
-/** Feeds a session the frames of its connection; runs on the connection's I/O thread. */
+/**
+ * Feeds a session the frames of its connection; runs on the connection's I/O thread. Text and binary messages are
+ * read by {@link BoundedMessage}: one larger than the frame limit closes the session with 1009 (RFC 6455's code for
+ * it) as soon as the bytes past the limit arrive.
+ */
 final class SessionListener extends AbstractReceiveListener {
 
     private final WsSession session;
@@ -19,39 +24,38 @@ final class SessionListener extends AbstractReceiveListener {
     }
 
     @Override
-    protected long getMaxTextBufferSize() {
-        return maxFrameBytes;
+    protected void onText(WebSocketChannel channel, StreamSourceFrameChannel message) {
+        BoundedMessage.read(message, maxFrameBytes, sink(channel, true));
     }
 
     @Override
-    protected long getMaxBinaryBufferSize() {
-        return maxFrameBytes;
+    protected void onBinary(WebSocketChannel channel, StreamSourceFrameChannel message) {
+        BoundedMessage.read(message, maxFrameBytes, sink(channel, false));
     }
 
-    @Override
-    protected void onFullTextMessage(WebSocketChannel channel, BufferedTextMessage message) {
-        session.onText(message.getData());
-    }
+    private BoundedMessage.Sink sink(WebSocketChannel channel, boolean text) {
+        return new BoundedMessage.Sink() {
+            @Override
+            public void complete(byte[] bytes) {
+                // the channel has checked a text message is UTF-8; binary frames are not part of the protocol
+                session.onText(text ? new String(bytes, StandardCharsets.UTF_8) : "{\"type\":\"binary\"}");
+            }
 
-    @Override
-    protected void onFullBinaryMessage(WebSocketChannel channel, BufferedBinaryMessage message) {
-        message.getData().free();
-        session.onText("{\"type\":\"binary\"}");
+            @Override
+            public void tooBig() {
+                session.close(CloseCodes.MESSAGE_TOO_BIG, "frame larger than " + maxFrameBytes + " bytes");
+            }
+
+            @Override
+            public void failed(IOException error) {
+                onError(channel, error);
+            }
+        };
     }
 
     @Override
     protected void onFullPongMessage(WebSocketChannel channel, BufferedBinaryMessage message) {
         message.getData().free();
         session.heard();
-    }
-
-    @Override
-    protected void onError(WebSocketChannel channel, Throwable error) {
-        if (error instanceof IOException && String.valueOf(error.getMessage()).contains("UT002006")) {
-            // frame larger than the limit: tell the client, as RFC 6455 code 1009 says
-            session.close(CloseCodes.MESSAGE_TOO_BIG, "frame larger than " + maxFrameBytes + " bytes");
-            return;
-        }
-        super.onError(channel, error);
     }
 }

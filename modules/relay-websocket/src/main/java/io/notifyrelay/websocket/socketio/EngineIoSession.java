@@ -1,14 +1,13 @@
 package io.notifyrelay.websocket.socketio;
 
-import io.notifyrelay.websocket.internal.AckWindow;
-import io.notifyrelay.core.RelayEvent;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.AuthenticationException;
 import io.notifyrelay.core.auth.Principal;
+import io.notifyrelay.core.receipt.EventRef;
 import io.notifyrelay.websocket.CloseCodes;
+import io.notifyrelay.websocket.session.FrameRate;
 import io.notifyrelay.websocket.session.OutboundBytes;
-import io.undertow.websockets.core.WebSockets;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -56,15 +55,14 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
     private volatile boolean connected;
     private volatile SocketIoContext.EventNames eventNames = SocketIoContext.EventNames.BOTH;
     /** Null unless the client connected with {@code auth.ack: true}. */
-    private volatile AckWindow acks;
-    private final java.util.concurrent.atomic.AtomicLong nextAckId = new java.util.concurrent.atomic.AtomicLong();
+    private volatile SocketIoAcks acks;
     private volatile boolean awaitingPong;
     // guarded by "this": the CONNECT's token was refused; the session ignores what follows until it closes
     private boolean connectRefused;
     private boolean countedUnauthenticated = true;
     private String admittedLob; // the LOB whose per-LOB count this session holds
-    private long packetSecond;
-    private int packetsThisSecond;
+    /** Packets this second; guarded by "this". */
+    private final FrameRate packetRate = new FrameRate();
     private XnioExecutor.Key connectTimer;
     /** The expiry warning and the close at exp + grace (TokenLifecycle), as for /v1/ws. */
     private final io.notifyrelay.websocket.internal.TokenExpiry expiry = new io.notifyrelay.websocket.internal.TokenExpiry();
@@ -93,16 +91,7 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
 
     /** The Engine.IO {@code open} packet; {@code upgrades} lists websocket for polling sessions. */
     byte[] openPacket(boolean polling) {
-        ObjectNode open = SocketIoPackets.JSON.createObjectNode();
-        open.put("sid", sid);
-        open.putArray("upgrades");
-        if (polling) {
-            open.withArray("upgrades").add("websocket");
-        }
-        open.put("pingInterval", context.pingInterval().toMillis());
-        open.put("pingTimeout", context.pingTimeout().toMillis());
-        open.put("maxPayload", context.maxPayloadBytes());
-        return SocketIoPackets.engine(SocketIoPackets.OPEN, open.toString());
+        return SocketIoReplies.open(sid, context, polling);
     }
 
     /** Starts the deadline for the socket.io CONNECT; pings come from the node's one heartbeat timer. */
@@ -137,19 +126,14 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
         }
     }
 
-    /** Counts packets per wall-clock second; past the limit the session is closed (1008 on a WebSocket). */
+    /** Counts packets per second; past the limit the session is closed (1008 on a WebSocket). */
     private boolean admitPacket() {
         int limit = context.limits().maxPacketsPerSecond();
         synchronized (this) {
             if (closed || connectRefused) {
                 return false;
             }
-            long second = System.nanoTime() / 1_000_000_000L;
-            if (second != packetSecond) {
-                packetSecond = second;
-                packetsThisSecond = 0;
-            }
-            if (++packetsThisSecond <= limit) {
+            if (packetRate.admit(limit, System.nanoTime())) {
                 return true;
             }
         }
@@ -176,7 +160,7 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
         if (!"/".equals(packet.namespace())) {
             if (packet.type() == SocketIoPackets.CONNECT) {
                 send(("" + SocketIoPackets.MESSAGE + SocketIoPackets.CONNECT_ERROR + packet.namespace() + ","
-                        + errorJson("Invalid namespace")).getBytes(StandardCharsets.UTF_8));
+                        + SocketIoReplies.errorJson("Invalid namespace")).getBytes(StandardCharsets.UTF_8));
             }
             return;
         }
@@ -221,7 +205,7 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
         principal = verified;
         eventNames = SocketIoContext.EventNames.parse(auth == null ? null : auth.path("events").asText(null));
         if (auth != null && auth.path("ack").asBoolean(false)) {
-            acks = new AckWindow(); // notification events then carry an acknowledgement id
+            acks = new SocketIoAcks(); // notification events then carry an acknowledgement id
         }
         connected = true;
         cancel(connectTimer);
@@ -255,20 +239,11 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
 
     private void sendConnected(String pid) {
         this.pid = pid;
-        send(SocketIoPackets.socket(SocketIoPackets.CONNECT,
-                SocketIoPackets.JSON.createObjectNode().put("sid", socketId).put("pid", pid).toString()));
+        send(SocketIoReplies.connected(socketId, pid));
     }
 
     private void sendRecovery(boolean recovered, String reason) {
-        ObjectNode body = SocketIoPackets.JSON.createObjectNode().put("recovered", recovered);
-        if (reason != null) {
-            body.put("reason", reason);
-        }
-        io.notifyrelay.websocket.session.RecentCloses.Close closed = previousClose;
-        if (closed != null) {
-            io.notifyrelay.websocket.internal.ServerFrames.previousClose(body.putObject("previousClose"), closed);
-        }
-        send(SocketIoPackets.event(SocketIoContext.RECOVERY_EVENT, body.toString().getBytes(StandardCharsets.UTF_8)));
+        send(SocketIoReplies.recovery(recovered, reason, previousClose));
     }
 
     @Override
@@ -287,7 +262,7 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
             sendRecovery(recovered, reason);
         } else {
             // the registration's own offset: a client that gets no event before it reconnects still recovers
-            respond(SocketIoPackets.JSON.createObjectNode(), true, principal.lobId(), registeredMessage(principal), ack,
+            respond(true, principal.lobId(), SocketIoReplies.registeredMessage(socketId, principal, context), ack,
                     offset);
         }
     }
@@ -296,7 +271,7 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
         synchronized (this) {
             connectRefused = true;
         }
-        send(SocketIoPackets.socket(SocketIoPackets.CONNECT_ERROR, errorJson(message)));
+        send(SocketIoPackets.socket(SocketIoPackets.CONNECT_ERROR, SocketIoReplies.errorJson(message)));
         closeLater("connect refused: " + message);
     }
 
@@ -315,14 +290,13 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
         Principal who = principal;
         JsonNode lobNode = argument != null && argument.isObject() ? argument.get("lob_id") : null;
         String lobId = lobNode != null && lobNode.isTextual() ? lobNode.asText() : null;
-        ObjectNode response = SocketIoPackets.JSON.createObjectNode();
         if (lobId == null || lobId.isBlank()) {
-            respond(response, false, lobId, "REGISTER_SOCKET needs {\"lob_id\": \"<your LOB>\"}", ackId);
+            respond(false, lobId, "REGISTER_SOCKET needs {\"lob_id\": \"<your LOB>\"}", ackId, null);
             return;
         }
         if (!lobId.equals(who.lobId())) {
-            respond(response, false, lobId, "lob_id " + lobId + " is not the LOB of the token (" + who.lobId() + ")",
-                    ackId);
+            respond(false, lobId, "lob_id " + lobId + " is not the LOB of the token (" + who.lobId() + ")",
+                    ackId, null);
             return;
         }
         SocketIoStream registration;
@@ -339,41 +313,15 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
         if (registration != null) {
             registration.start(); // answered at the seam, with the offset to recover from (caughtUp)
         } else {
-            respond(response, true, lobId, registeredMessage(who), ackId); // registering twice is harmless
+            // registering twice is harmless
+            respond(true, lobId, SocketIoReplies.registeredMessage(socketId, who, context), ackId, null);
         }
     }
 
-    private String registeredMessage(Principal who) {
-        String message = "Socket " + socketId + " registered for LOB " + who.lobId()
-                + (who.restrictedToContacts() ? " (the token's " + who.allowedContacts().size() + " contacts)" : "")
-                + " on relay node " + context.settings().nodeId() + ".";
-        int owned = context.partitions().ownedPartitions().size();
-        int total = context.partitions().partitionCount();
-        if (owned < total) {
-            message += " Warning: this node serves " + owned + " of " + total + " partitions and socket.io sessions "
-                    + "are not moved between nodes, so this socket receives only the notifications of those partitions. "
-                    + "Run the relay with RELAY_MODE=broadcast (or a single node) for socket.io clients, or use the "
-                    + "/v1/ws protocol (@notify-relay/client), which follows partitions across nodes.";
-        }
-        return message;
-    }
-
-    private void respond(ObjectNode response, boolean success, String lobId, String message, Long ackId) {
-        respond(response, success, lobId, message, ackId, null);
-    }
-
-    /** @param offset a recovery offset for the response's last argument, or null */
-    private void respond(ObjectNode response, boolean success, String lobId, String message, Long ackId,
-                         String offset) {
-        response.put("success", success);
-        if (lobId == null) {
-            response.putNull("lobId");
-        } else {
-            response.put("lobId", lobId);
-        }
-        response.put("socketId", socketId);
-        response.put("message", message);
-        byte[] json = response.toString().getBytes(StandardCharsets.UTF_8);
+    /** REGISTER_SOCKET_RESPONSE, and the acknowledgement if one was asked for. */
+    private void respond(boolean success, String lobId, String message, Long ackId, String offset) {
+        byte[] json = SocketIoReplies.registerResponse(socketId, success, lobId, message);
+        // offset: a recovery offset for the response's last argument, or null
         send(offset == null ? SocketIoPackets.event(SocketIoContext.REGISTER_RESPONSE_EVENT, json)
                 : SocketIoPackets.event(SocketIoContext.REGISTER_RESPONSE_EVENT, json, offset));
         if (ackId != null) {
@@ -396,31 +344,19 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
     /** The {@code notification} packet gets an acknowledgement id when the client connected with {@code auth.ack}. */
     @Override
     public void sendEvent(byte[] notification, byte[] typed, RelayEvent event) {
-        AckWindow window = acks;
-        byte[] first = notification == null || window == null ? notification : withAckId(notification, event, window);
+        SocketIoAcks ids = acks;
+        byte[] first = notification == null || ids == null ? notification : ids.withAckId(notification, event);
         transport.sendEvent(first, typed, event);
-    }
-
-    /** {@code 42<id>["notification",…]}: the client's callback answers {@code 43<id>[…]}, see {@link #onAck}. */
-    private byte[] withAckId(byte[] packet, RelayEvent event, AckWindow window) {
-        String id = Long.toString(nextAckId.incrementAndGet());
-        window.sent(id, event);
-        byte[] digits = id.getBytes(StandardCharsets.US_ASCII);
-        byte[] withId = new byte[packet.length + digits.length];
-        System.arraycopy(packet, 0, withId, 0, 2);
-        System.arraycopy(digits, 0, withId, 2, digits.length);
-        System.arraycopy(packet, 2, withId, 2 + digits.length, packet.length - 2);
-        return withId;
     }
 
     /** The acknowledgement callback of a notification ran: one acknowledged receipt, once per event. */
     private void onAck(Long ackId) {
-        AckWindow window = acks;
+        SocketIoAcks ids = acks;
         Principal who = principal;
-        if (window == null || ackId == null || who == null) {
+        if (ids == null || ackId == null || who == null) {
             return;
         }
-        io.notifyrelay.core.receipt.EventRef event = window.take(Long.toString(ackId), who.lobId());
+        EventRef event = ids.take(ackId, who.lobId());
         if (event != null) {
             context.outcomes().acknowledged(event);
         }
@@ -469,10 +405,7 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
         Principal scheduledFor = principal;
         expiry.schedule(timerThread, context.tokenLifecycle(), expiresAt, (exp, refreshWithinMs) -> {
             if (principal == scheduledFor) {
-                ObjectNode body = SocketIoPackets.JSON.createObjectNode().put("expiresAt", exp.toString())
-                        .put("refreshWithin", refreshWithinMs);
-                send(SocketIoPackets.event(SocketIoContext.TOKEN_EXPIRING_EVENT,
-                        body.toString().getBytes(StandardCharsets.UTF_8)));
+                send(SocketIoReplies.tokenExpiring(exp, refreshWithinMs));
             }
         }, () -> close(CloseCodes.UNAUTHORIZED, "token expired"));
     }
@@ -529,10 +462,6 @@ final class EngineIoSession implements SocketIoStream.Session, EngineIoTransport
         }
         context.sessions().remove(sid, this);
         transport.close(webSocketCloseCode, reason);
-    }
-
-    private static String errorJson(String message) {
-        return SocketIoPackets.JSON.createObjectNode().put("message", message).toString();
     }
 
     private static void cancel(XnioExecutor.Key key) {

@@ -8,6 +8,8 @@ import io.notifyrelay.core.routing.Subscriber;
 import io.notifyrelay.core.routing.SubscriptionRegistry;
 import io.notifyrelay.websocket.SocketIoLimits;
 import io.notifyrelay.websocket.WebSocketSettings;
+import io.notifyrelay.websocket.CloseCodes;
+import io.notifyrelay.websocket.internal.BoundedMessage;
 import io.notifyrelay.websocket.internal.LobSessionCounts;
 import io.notifyrelay.websocket.internal.SessionMetrics;
 import io.notifyrelay.websocket.TokenLifecycle;
@@ -21,7 +23,7 @@ import io.undertow.util.Methods;
 import io.undertow.websockets.WebSocketProtocolHandshakeHandler;
 import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.BufferedBinaryMessage;
-import io.undertow.websockets.core.BufferedTextMessage;
+import io.undertow.websockets.core.StreamSourceFrameChannel;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
 import io.undertow.websockets.spi.WebSocketHttpExchange;
@@ -259,7 +261,10 @@ public final class SocketIoEndpoint implements HttpHandler {
         exchange.getResponseSender().send(SocketIoPackets.error(code, message));
     }
 
-    /** Feeds a session the text frames of one of its WebSockets; runs on the connection's I/O thread. */
+    /**
+     * Feeds a session the text frames of one of its WebSockets; runs on the connection's I/O thread. A message over
+     * the payload limit closes the session with 1009, as on /v1/ws ({@link BoundedMessage}).
+     */
     private static final class FrameListener extends AbstractReceiveListener {
         private final EngineIoSession session;
         private final int maxFrameBytes;
@@ -270,23 +275,34 @@ public final class SocketIoEndpoint implements HttpHandler {
         }
 
         @Override
-        protected long getMaxTextBufferSize() {
-            return maxFrameBytes;
+        protected void onText(WebSocketChannel channel, StreamSourceFrameChannel message) {
+            BoundedMessage.read(message, maxFrameBytes, sink(channel, true));
         }
 
         @Override
-        protected long getMaxBinaryBufferSize() {
-            return maxFrameBytes;
+        protected void onBinary(WebSocketChannel channel, StreamSourceFrameChannel message) {
+            BoundedMessage.read(message, maxFrameBytes, sink(channel, false)); // attachments are not supported
         }
 
-        @Override
-        protected void onFullTextMessage(WebSocketChannel channel, BufferedTextMessage message) {
-            session.transport().onWebSocketText(channel, message.getData());
-        }
+        private BoundedMessage.Sink sink(WebSocketChannel channel, boolean text) {
+            return new BoundedMessage.Sink() {
+                @Override
+                public void complete(byte[] bytes) {
+                    if (text) {
+                        session.transport().onWebSocketText(channel, new String(bytes, StandardCharsets.UTF_8));
+                    }
+                }
 
-        @Override
-        protected void onFullBinaryMessage(WebSocketChannel channel, BufferedBinaryMessage message) {
-            message.getData().free(); // binary attachments are not supported
+                @Override
+                public void tooBig() {
+                    session.close(CloseCodes.MESSAGE_TOO_BIG, "packet larger than " + maxFrameBytes + " bytes");
+                }
+
+                @Override
+                public void failed(java.io.IOException error) {
+                    onError(channel, error);
+                }
+            };
         }
 
         @Override

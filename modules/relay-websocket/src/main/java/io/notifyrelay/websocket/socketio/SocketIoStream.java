@@ -9,6 +9,7 @@ import io.notifyrelay.core.replay.ResumeTarget;
 import io.notifyrelay.core.routing.Subscriber;
 import io.notifyrelay.websocket.session.CatchUp;
 import io.notifyrelay.websocket.session.DeliveryPositions;
+import io.notifyrelay.websocket.session.ForwardOffsets;
 import io.notifyrelay.websocket.session.RecoveryOffset;
 import java.util.Arrays;
 import java.util.Map;
@@ -83,8 +84,9 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
     /** A recovery (a reconnect with pid and offset) rather than a first registration. */
     private final boolean recovering;
 
+    /** The first offset per partition the client has not been sent. */
+    private final ForwardOffsets next = new ForwardOffsets(0);
     // guarded by "this"
-    private long[] next = new long[0];
     /** The node's positions at the seam (the first offsets this session gets live). */
     private long[] seam = new long[0];
     /** Set once the held events are released: live events then carry the node's shared offset. */
@@ -162,12 +164,13 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
         catchUp.hold(stillReplaying); // before joining, so no live event slips past
         synchronized (this) {
             int size = Math.max(context.partitions().partitionCount(), served.stream().mapToInt(p -> p + 1).max().orElse(0));
-            next = new long[size];
-            Arrays.fill(next, -1L);
+            long[] start = new long[size];
+            Arrays.fill(start, -1L);
             seam = positions.snapshot();
             for (int partition : served) {
-                next[partition] = from.containsKey(partition) ? from.get(partition) : positions.next(partition);
+                start[partition] = from.containsKey(partition) ? from.get(partition) : positions.next(partition);
             }
+            next.reset(start);
         }
         subscribed = true;
         if (contacts == null) {
@@ -229,13 +232,9 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
             if ("cursor_out_of_range".equals(reason)) {
                 // an offset past a partition's end was never one of its offsets: going on from it would skip
                 // that partition's events for good, so go on from the seam (the client was told: not recovered)
-                for (int partition = 0; partition < Math.min(next.length, seam.length); partition++) {
-                    if (seam[partition] >= 0 && next[partition] > seam[partition]) {
-                        next[partition] = seam[partition];
-                    }
-                }
+                next.atMost(seam);
             }
-            offset = RecoveryOffset.encode(context.positions().epoch(), next);
+            offset = next.encode(context.positions().epoch());
         }
         session.caughtUp(complete, recovering ? why : null, offset);
         // the held live events, at the pace the client reads
@@ -302,22 +301,15 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
 
     /** Moves {@link #next} past the event; false (skip it) when the client has it already. */
     private boolean forward(RelayEvent event) {
-        int partition = event.partition();
-        if (partition >= next.length) {
-            int old = next.length;
-            next = Arrays.copyOf(next, partition + 1);
-            Arrays.fill(next, old, next.length, -1L);
-        }
-        if (event.offset() < next[partition]) {
+        if (!next.advance(event.partition(), event.offset())) {
             context.metrics().duplicateSkipped();
             return false;
         }
-        next[partition] = event.offset() + 1;
         return true;
     }
 
     private String ownOffset() {
-        return RecoveryOffset.encode(context.positions().epoch(), next);
+        return next.encode(context.positions().epoch());
     }
 
     /** Consumer thread, caught up: the node's shared offset when it is at or past ours everywhere, else the merge. */
@@ -325,20 +317,8 @@ final class SocketIoStream implements ResumeTarget, Subscriber {
         DeliveryPositions positions = context.positions();
         if (dominatedGeneration != positions.generation()) {
             long[] node = positions.snapshot();
-            boolean dominated = true;
-            for (int partition = 0; partition < next.length; partition++) {
-                long nodeNext = partition < node.length ? node[partition] : -1;
-                if (next[partition] >= 0 && nodeNext < next[partition]) {
-                    dominated = false;
-                    break;
-                }
-            }
-            if (!dominated) {
-                long[] merged = Arrays.copyOf(next, Math.max(next.length, node.length));
-                for (int partition = 0; partition < node.length; partition++) {
-                    merged[partition] = Math.max(partition < next.length ? next[partition] : -1, node[partition]);
-                }
-                return RecoveryOffset.encode(positions.epoch(), merged);
+            if (!next.coveredBy(node)) {
+                return RecoveryOffset.encode(positions.epoch(), next.furthestWith(node));
             }
             dominatedGeneration = positions.generation();
         }
