@@ -1,11 +1,8 @@
 package io.notifyrelay.websocket.internal;
 
 import io.notifyrelay.websocket.CloseCodes;
-import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.BufferedBinaryMessage;
-import io.undertow.websockets.core.StreamSourceFrameChannel;
 import io.undertow.websockets.core.WebSocketChannel;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -13,44 +10,24 @@ import java.nio.charset.StandardCharsets;
  * read by {@link BoundedMessage}: one larger than the frame limit closes the session with 1009 (RFC 6455's code for
  * it) as soon as the bytes past the limit arrive.
  */
-final class SessionListener extends AbstractReceiveListener {
+final class SessionListener extends BoundedReceiveListener {
 
     private final WsSession session;
-    private final int maxFrameBytes;
 
     SessionListener(WsSession session, int maxFrameBytes) {
+        super(maxFrameBytes);
         this.session = session;
-        this.maxFrameBytes = maxFrameBytes;
     }
 
     @Override
-    protected void onText(WebSocketChannel channel, StreamSourceFrameChannel message) {
-        BoundedMessage.read(message, maxFrameBytes, sink(channel, true));
+    protected void onMessage(WebSocketChannel channel, byte[] message, boolean text) {
+        // the channel has checked a text message is UTF-8; binary frames are not part of the protocol
+        session.onText(text ? new String(message, StandardCharsets.UTF_8) : "{\"type\":\"binary\"}");
     }
 
     @Override
-    protected void onBinary(WebSocketChannel channel, StreamSourceFrameChannel message) {
-        BoundedMessage.read(message, maxFrameBytes, sink(channel, false));
-    }
-
-    private BoundedMessage.Sink sink(WebSocketChannel channel, boolean text) {
-        return new BoundedMessage.Sink() {
-            @Override
-            public void complete(byte[] bytes) {
-                // the channel has checked a text message is UTF-8; binary frames are not part of the protocol
-                session.onText(text ? new String(bytes, StandardCharsets.UTF_8) : "{\"type\":\"binary\"}");
-            }
-
-            @Override
-            public void tooBig() {
-                session.close(CloseCodes.MESSAGE_TOO_BIG, "frame larger than " + maxFrameBytes + " bytes");
-            }
-
-            @Override
-            public void failed(IOException error) {
-                onError(channel, error);
-            }
-        };
+    protected void onTooBig(WebSocketChannel channel) {
+        session.close(CloseCodes.MESSAGE_TOO_BIG, "frame larger than " + maxFrameBytes() + " bytes");
     }
 
     @Override

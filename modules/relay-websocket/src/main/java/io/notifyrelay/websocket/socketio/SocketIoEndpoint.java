@@ -9,7 +9,7 @@ import io.notifyrelay.core.routing.SubscriptionRegistry;
 import io.notifyrelay.websocket.SocketIoLimits;
 import io.notifyrelay.websocket.WebSocketSettings;
 import io.notifyrelay.websocket.CloseCodes;
-import io.notifyrelay.websocket.internal.BoundedMessage;
+import io.notifyrelay.websocket.internal.BoundedReceiveListener;
 import io.notifyrelay.websocket.internal.LobSessionCounts;
 import io.notifyrelay.websocket.internal.SessionMetrics;
 import io.notifyrelay.websocket.TokenLifecycle;
@@ -21,9 +21,7 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import io.undertow.websockets.WebSocketProtocolHandshakeHandler;
-import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.BufferedBinaryMessage;
-import io.undertow.websockets.core.StreamSourceFrameChannel;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
 import io.undertow.websockets.spi.WebSocketHttpExchange;
@@ -263,46 +261,26 @@ public final class SocketIoEndpoint implements HttpHandler {
 
     /**
      * Feeds a session the text frames of one of its WebSockets; runs on the connection's I/O thread. A message over
-     * the payload limit closes the session with 1009, as on /v1/ws ({@link BoundedMessage}).
+     * the payload limit closes the session with 1009, as on /v1/ws ({@link BoundedReceiveListener}).
      */
-    private static final class FrameListener extends AbstractReceiveListener {
+    private static final class FrameListener extends BoundedReceiveListener {
         private final EngineIoSession session;
-        private final int maxFrameBytes;
 
         FrameListener(EngineIoSession session, int maxFrameBytes) {
+            super(maxFrameBytes);
             this.session = session;
-            this.maxFrameBytes = maxFrameBytes;
         }
 
         @Override
-        protected void onText(WebSocketChannel channel, StreamSourceFrameChannel message) {
-            BoundedMessage.read(message, maxFrameBytes, sink(channel, true));
+        protected void onMessage(WebSocketChannel channel, byte[] message, boolean text) {
+            if (text) { // binary attachments are not supported
+                session.transport().onWebSocketText(channel, new String(message, StandardCharsets.UTF_8));
+            }
         }
 
         @Override
-        protected void onBinary(WebSocketChannel channel, StreamSourceFrameChannel message) {
-            BoundedMessage.read(message, maxFrameBytes, sink(channel, false)); // attachments are not supported
-        }
-
-        private BoundedMessage.Sink sink(WebSocketChannel channel, boolean text) {
-            return new BoundedMessage.Sink() {
-                @Override
-                public void complete(byte[] bytes) {
-                    if (text) {
-                        session.transport().onWebSocketText(channel, new String(bytes, StandardCharsets.UTF_8));
-                    }
-                }
-
-                @Override
-                public void tooBig() {
-                    session.close(CloseCodes.MESSAGE_TOO_BIG, "packet larger than " + maxFrameBytes + " bytes");
-                }
-
-                @Override
-                public void failed(java.io.IOException error) {
-                    onError(channel, error);
-                }
-            };
+        protected void onTooBig(WebSocketChannel channel) {
+            session.close(CloseCodes.MESSAGE_TOO_BIG, "packet larger than " + maxFrameBytes() + " bytes");
         }
 
         @Override
