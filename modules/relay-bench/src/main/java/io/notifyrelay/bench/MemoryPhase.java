@@ -43,7 +43,10 @@ final class MemoryPhase {
     static MemoryResult run(BenchContext ctx) {
         BenchOptions o = ctx.o;
         long fdLimit = ProcFs.openFileLimit();
-        int cap = (int) Math.max(100, fdLimit - 700);
+        // the relay's own connection bound (RELAY_MAX_CONNECTIONS=auto: the descriptor limit less a tenth, at least 512)
+        // refuses past it with 503, and the client needs a descriptor per session too
+        long relayAuto = fdLimit - Math.max(fdLimit / 10, 512);
+        int cap = (int) Math.max(100, Math.min(fdLimit - 700, relayAuto - 100));
         List<MemoryPoint> points = new ArrayList<>();
         // native memory tracking (summary: a few % overhead, this node only) splits RSS into heap, NIO buffers, threads
         try (RelayProcess relay = RelayProcess.start(ctx, o.groupProtocol, List.of("-XX:NativeMemoryTracking=summary"));

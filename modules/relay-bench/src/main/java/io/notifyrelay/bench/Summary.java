@@ -47,8 +47,9 @@ record Summary(Double relayMaxSustainedPerSecond, Double relayBurstDeliveredPerS
 
         Double maxSustained = relay == null ? null : relay.maxSustainedPerSecond();
         Double burstRate = burst == null ? null : burst.deliveredPerSecond();
+        // boxed on every branch: a mixed Double/double conditional unboxes, and either may be missing (--phases)
         Double best = maxSustained == null ? burstRate : burstRate == null ? maxSustained
-                : Math.max(maxSustained, burstRate);
+                : Double.valueOf(Math.max(maxSustained, burstRate));
         Double rawRate = raw == null ? null : raw.plain().recordsPerSecond();
 
         return new Summary(maxSustained, burstRate, perCpuAtMax, floorPerCpuAtMax, ratioAtMax,

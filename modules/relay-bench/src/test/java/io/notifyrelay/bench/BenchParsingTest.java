@@ -83,4 +83,11 @@ class BenchParsingTest {
         StepResult.LatencyMs latency = new StepResult.LatencyMs(100, 1, 2, p99, p999, p999, 1.5);
         return new StepResult("latency", 100, 100, 1, 100, 100, 100, 0.1, 0.1, 1000, 0, 0, 0, true, true, latency, null);
     }
+
+    @Test
+    void aRunOfSomePhasesOnlyHasASummaryWithTheFiguresItMeasured() {
+        // --phases memory: no relay, floor, read cost or raw result; this threw a NullPointerException
+        Summary summary = Summary.of(null, null, null, null, null);
+        assertEquals(null, summary.ratioRelayToFloorMsgPerCpuSecondAtMax());
+    }
 }
