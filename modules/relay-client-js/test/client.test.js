@@ -395,7 +395,9 @@ describe('a relay node restarting', () => {
         missed.push(await kafka.publish(lob, contact, notifications.issuance(contact, 'offer-received')));
       }
       relay = await startRelay({ bootstrap: broker.bootstrap, topic, group, port: relay.port });
-      await c.whenLive(30_000);
+      // shipped backoff: by the time the node is back the client may be in a delay of up to 30 s (maxMs), then it
+      // connects, authenticates and resumes
+      await c.whenLive(45_000);
       const after = await kafka.publish(lob, contacts[1], notifications.connection(contacts[1], 'declined-invitation'));
       await waitFor(() => seen.notifications.some((n) => n.id === after.id), { timeoutMs: 20_000, message: 'event after restart' });
 
