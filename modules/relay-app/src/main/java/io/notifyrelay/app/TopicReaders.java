@@ -53,11 +53,13 @@ final class TopicReaders {
     }
 
     /**
-     * The duties wait for no session: the member's fetches may wait 100 ms for data instead of the 2 ms delivery
-     * needs, so a quiet topic costs this node one busy fetch loop, not two. An operator's own value wins.
+     * The duties wait for no session: the member's fetches ask the broker for 64 KB or 100 ms of records instead of
+     * answering at the first byte as delivery must, so a busy topic costs it few fetches. An operator's own value
+     * wins.
      */
     private static ConsumerSettings unhurried(ConsumerSettings member) {
         Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("fetch.min.bytes", "65536");
         properties.put("fetch.max.wait.ms", "100");
         properties.putAll(member.clientProperties());
         return new ConsumerSettings(member.bootstrapServers(), member.topic(), member.groupId(), member.groupProtocol(),

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,6 +53,7 @@ public final class RelayConsumer implements AutoCloseable {
     private final MeterRegistry meterRegistry;
     private final ConsumerPartitions partitions;
     private final LoopTasks loopTasks;
+    private final FetchPacing pacing = new FetchPacing(FetchPacing.DEFAULT_WINDOW);
     private volatile KafkaMetricsBridge clientMetrics;
     private volatile Consumer<byte[], byte[]> consumer;
     private volatile Throwable failure;
@@ -90,11 +92,11 @@ public final class RelayConsumer implements AutoCloseable {
     public static Map<String, Object> consumerConfig(ConsumerSettings settings) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        // batch fetches: with fetch.min.bytes=1 every fetch returns at the first record, and at a few
-        // thousand events/s the Kafka client was 60 % of the relay's CPU (docs/performance.md, P1);
-        // 2 ms of wait at most keeps p50 within target
-        config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 32 * 1024);
-        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 2);
+        // the broker answers at the first byte and holds an empty fetch up to 500 ms (Kafka's defaults, set so the
+        // relay's choice is visible): an idle topic costs two fetches a second. FetchPacing batches a busy topic
+        // instead (fetch.min.bytes=32 KB with a 2 ms wait cost an idle node 500 fetches/s, docs/performance.md)
+        config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
         // the group's leader sees added partitions at its next metadata refresh (Kafka's default: 5 min)
         config.put(org.apache.kafka.clients.CommonClientConfigs.METADATA_MAX_AGE_CONFIG, (int) settings.metadataRefresh().toMillis());
         boolean classicGroup = settings.mode() == RelayMode.GROUP && settings.groupProtocol() == GroupProtocol.CLASSIC;
@@ -190,6 +192,7 @@ public final class RelayConsumer implements AutoCloseable {
         if (kafka != null) {
             kafka.wakeup();
         }
+        LockSupport.unpark(thread); // may be waiting out a fetch window
     }
 
     /** Brings the Kafka client's metrics in the meter registry up to date; call before each scrape. */
@@ -219,7 +222,9 @@ public final class RelayConsumer implements AutoCloseable {
                 try {
                     loopTasks.runAll(kafka);
                     partitions.checkPartitionCount(kafka);
+                    pacing.beforePoll();
                     ConsumerRecords<byte[], byte[]> records = kafka.poll(settings.pollTimeout());
+                    pacing.polled(records.count());
                     partitions.tellPositions(kafka, records, Duration.ZERO);
                     if (!records.isEmpty()) {
                         handler.onBatch(records.count(), () -> {
@@ -306,6 +311,7 @@ public final class RelayConsumer implements AutoCloseable {
         if (kafka != null) {
             kafka.wakeup();
         }
+        LockSupport.unpark(thread);
         try {
             if (!stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 log.warn("Consumer loop did not stop within {} ms", timeout.toMillis());
