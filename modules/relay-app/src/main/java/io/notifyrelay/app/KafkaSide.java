@@ -64,9 +64,13 @@ final class KafkaSide {
         this.duties = new GroupDuties(metrics, deadLetters, feedback);
         RecentEvents recentEvents = new RecentEvents(config.replay().windowPerPartition(),
                 config.replay().windowMaxBytesPerPartition());
-        this.delivery = new NodeDelivery(mode, server, tracing, metrics, feedback, duties, routes, recentEvents);
+        // anywhere mode: the delivery reader does the duties of what the local group member hands it
+        DutyHandover handover = mode == NodeMode.ANYWHERE
+                ? new DutyHandover(this::readerLag) : null;
+        this.delivery = new NodeDelivery(mode, server, tracing, metrics, feedback, duties, routes, recentEvents,
+                handover);
         this.readers = new TopicReaders(mode, config, groupClientId, consumerFactory, decoder, delivery.relay(),
-                duties, delivery.ownership(), delivery.groupShare(), metrics.registry());
+                duties, handover, delivery.ownership(), delivery.groupShare(), metrics.registry());
         RelayConfig.Replay replay = config.replay();
         this.replayReader = new ReplayReader(consumerSettings, consumerFactory, decoder,
                 new ReplayReader.Limits(replay.concurrency(), replay.maxRecords(), replay.timeout(),
@@ -112,6 +116,11 @@ final class KafkaSide {
 
     KafkaReplayer replayer() {
         return replayer;
+    }
+
+    /** The delivery reader's own lag of a partition: the duties' lag once it does them. */
+    private double readerLag(int partition) {
+        return readers.delivery().recordsLag(partition);
     }
 
     private boolean kafkaReachable() {

@@ -7,6 +7,7 @@ import io.notifyrelay.kafka.GroupRouteTracker;
 import io.notifyrelay.kafka.PartitionListener;
 import io.notifyrelay.kafka.RecordHandler;
 import io.notifyrelay.websocket.RelayWebSocketServer;
+import java.util.BitSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToIntFunction;
@@ -28,13 +29,17 @@ final class NodeDelivery {
     private final DeliveryFeedback feedback;
     private final GroupDuties duties;
     private final GroupRouteTracker routes;
+    /** Anywhere mode: the duties of the partitions the local group member handed over; null in owner mode. */
+    private final DutyHandover handover;
     /** Filled and read on the consumer thread only. */
     private final RecentEvents recentEvents;
     private final AtomicLong eventsConsumed = new AtomicLong();
     private final AtomicLong eventsDelivered = new AtomicLong();
 
     NodeDelivery(NodeMode mode, RelayWebSocketServer server, RelayTracing tracing, RelayMetrics metrics,
-                 DeliveryFeedback feedback, GroupDuties duties, GroupRouteTracker routes, RecentEvents recentEvents) {
+                 DeliveryFeedback feedback, GroupDuties duties, GroupRouteTracker routes, RecentEvents recentEvents,
+                 DutyHandover handover) {
+        this.handover = handover;
         this.mode = mode;
         this.server = server;
         this.tracing = tracing;
@@ -68,13 +73,25 @@ final class NodeDelivery {
     }
 
     private final class Relay implements RecordHandler {
+        /** Partitions whose start the handover knows (consumer thread only). */
+        private final BitSet started = new BitSet();
+
         @Override
         public void onBatch(int records, Runnable handleAll) {
             try {
                 tracing.batch(records, handleAll);
             } catch (RuntimeException e) {
                 log.error("Delivery batch failed", e); // each record's own failures are caught and logged per record
+            } finally {
+                if (handover != null) {
+                    handover.batchDone();
+                }
             }
+        }
+
+        /** Owner mode's one consumer is the group member too; in anywhere mode, if the handover says so. */
+        private boolean dutiesHere(int partition, long offset) {
+            return mode == NodeMode.OWNER || handover != null && handover.claim(partition, offset);
         }
 
         /** One instance: no allocation per event on the hot path. */
@@ -86,6 +103,7 @@ final class NodeDelivery {
         }
 
         private int relay(RelayEvent event) {
+            boolean onceForCluster = dutiesHere(event.partition(), event.offset());
             eventsConsumed.incrementAndGet();
             metrics.consumed();
             boolean expired = feedback.expired(event);
@@ -99,21 +117,25 @@ final class NodeDelivery {
             }
             eventsDelivered.addAndGet(recipients);
             recentEvents.add(event);
-            if (mode == NodeMode.OWNER) {
-                duties.onEvent(event); // owner mode's one consumer is the group member too
+            if (onceForCluster) {
+                duties.onEvent(event);
             }
             return recipients;
         }
 
-        /** Skipped here; dead-lettered once for the cluster by the group member that owns the record. */
         @Override
         public void onPosition(int partition, long nextOffset) {
             server.deliveryPosition(partition, nextOffset); // socket.io recovery offsets are built from these
+            if (handover != null && !started.get(partition)) {
+                handover.readerStarts(partition, nextOffset); // first call: where the reader starts
+                started.set(partition);
+            }
         }
 
+        /** Dead-lettered once for the cluster: here when this node does the record's duties, else skipped. */
         @Override
         public void onRejected(DecodeResult.Rejected rejected) {
-            if (mode == NodeMode.OWNER) {
+            if (dutiesHere(rejected.record().partition(), rejected.record().offset())) {
                 duties.onRejected(rejected);
             }
         }

@@ -5,6 +5,7 @@ import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.kafka.ConsumerFactory;
 import io.notifyrelay.kafka.ConsumerSettings;
 import io.notifyrelay.kafka.GroupProtocol;
+import io.notifyrelay.kafka.PartitionHandover;
 import io.notifyrelay.kafka.PartitionListener;
 import io.notifyrelay.kafka.RecordHandler;
 import io.notifyrelay.kafka.RelayConsumer;
@@ -31,13 +32,16 @@ final class TopicReaders {
     private final RelayConsumer group;
 
     /**
-     * @param deliver       the delivery handler; in owner mode it must call the duties itself
+     * @param deliver       the delivery handler; in owner mode it must call the duties itself, in anywhere mode
+     *                      those of the partitions {@code handover} gave it
+     * @param handover      anywhere mode: how the group member hands its partitions' duties to the delivery reader
      * @param ownership     told of the delivery reader's partitions (sessions follow them)
      * @param groupListener told of the group member's partitions in anywhere mode (routes)
      * @param registry      receives the group member's metrics: lag and rebalances are the deployment's
      */
     TopicReaders(NodeMode mode, RelayConfig config, String groupClientId, ConsumerFactory factory,
-                 EnvelopeDecoder decoder, RecordHandler deliver, GroupDuties duties, PartitionListener ownership,
+                 EnvelopeDecoder decoder, RecordHandler deliver, GroupDuties duties, PartitionHandover handover,
+                 PartitionListener ownership,
                  PartitionListener groupListener, MeterRegistry registry) {
         this.mode = mode;
         ConsumerSettings member = settings(config, groupClientId, RelayMode.GROUP);
@@ -48,7 +52,9 @@ final class TopicReaders {
             // its lag would duplicate the group's series per node: kept out of /metrics
             this.delivery = new RelayConsumer(settings(config, READER_CLIENT_ID, RelayMode.BROADCAST), factory,
                     decoder, deliver, ownership);
-            this.group = new RelayConsumer(unhurried(member), factory, decoder, duties, groupListener, registry);
+            // it stops reading the partitions whose duties the delivery reader takes over (DutyHandover)
+            this.group = new RelayConsumer(unhurried(member), factory, decoder, duties, groupListener, registry,
+                    handover);
         }
     }
 

@@ -41,6 +41,8 @@ final class ConsumerPartitions {
     private final KafkaCalls calls;
     /** Called at the first assignment: the loop runs. */
     private final Runnable onFirstAssignment;
+    /** Null unless this group member hands partitions to another reader of the node. */
+    private final HandedOverPartitions handedOver;
     private Consumer<byte[], byte[]> consumer;
     private volatile Set<Integer> ownedPartitions = Set.of();
     /** The topic's partition count as last seen; 0 until the loop has looked. */
@@ -50,7 +52,9 @@ final class ConsumerPartitions {
     private final Set<Integer> positionsUntold = new HashSet<>();
 
     ConsumerPartitions(ConsumerSettings settings, RecordHandler handler, PartitionListener partitionListener,
-                       MeterRegistry meterRegistry, KafkaCalls calls, Runnable onFirstAssignment) {
+                       MeterRegistry meterRegistry, KafkaCalls calls, Runnable onFirstAssignment,
+                       HandedOverPartitions handedOver) {
+        this.handedOver = handedOver;
         this.settings = settings;
         this.handler = handler;
         this.partitionListener = partitionListener;
@@ -258,6 +262,10 @@ final class ConsumerPartitions {
                 return;
             }
             Set<Integer> removed = partitionsOf(partitions);
+            if (handedOver != null) {
+                // before the partitions move on: the duties stop here and the next owner starts where they stopped
+                handedOver.removed(consumer, removed, how.equals("revoked"));
+            }
             Set<Integer> owned = new TreeSet<>(ownedPartitions);
             owned.removeAll(removed);
             ownedPartitions = Set.copyOf(owned);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntToDoubleFunction;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -38,11 +39,23 @@ public final class KafkaMetricsBridge {
     private final MeterRegistry registry;
     private final Set<String> legacyTopicTags;
     private final Map<MetricName, Meter> bridged = new HashMap<>();
+    /** A partition's lag from elsewhere (NaN: the client's own), for partitions the client paused. */
+    private final IntToDoubleFunction lagOverride;
 
     /** @param topics the topics the client reads or writes, whose underscored duplicates are left out */
     public KafkaMetricsBridge(Supplier<Map<MetricName, ? extends Metric>> metrics, MeterRegistry registry,
                               Set<String> topics) {
+        this(metrics, registry, topics, partition -> Double.NaN);
+    }
+
+    /**
+     * @param lagOverride the lag of a partition when not the client's own (NaN): a paused partition fetches
+     *                    nothing, so its {@code records-lag} would stand still
+     */
+    public KafkaMetricsBridge(Supplier<Map<MetricName, ? extends Metric>> metrics, MeterRegistry registry,
+                              Set<String> topics, IntToDoubleFunction lagOverride) {
         this.metrics = metrics;
+        this.lagOverride = lagOverride;
         this.registry = registry;
         Set<String> legacy = new HashSet<>();
         for (String topic : topics) {
@@ -79,6 +92,24 @@ public final class KafkaMetricsBridge {
         bridged.clear();
     }
 
+    /** A consumer's {@code records-lag} of one partition of {@code topic} in {@code metrics}; NaN when it has none. */
+    static double recordsLag(Map<MetricName, ? extends Metric> metrics, String topic, int partition) {
+        String wanted = Integer.toString(partition);
+        for (Map.Entry<MetricName, ? extends Metric> entry : metrics.entrySet()) {
+            MetricName name = entry.getKey();
+            if (isRecordsLag(name) && wanted.equals(name.tags().get("partition"))
+                    && topic.equals(name.tags().get("topic"))) {
+                return value(entry.getValue());
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static boolean isRecordsLag(MetricName name) {
+        return name.name().equals("records-lag") && name.group().equals("consumer-fetch-manager-metrics")
+                && name.tags().containsKey("partition");
+    }
+
     private boolean exported(MetricName name) {
         if (name.group().equals("kafka-metrics-count")) {
             return false; // how many metrics the client has: noise
@@ -101,6 +132,13 @@ public final class KafkaMetricsBridge {
         double factor = unit.toSeconds;
         String description = kafkaName.description() == null || kafkaName.description().isBlank()
                 ? "Kafka client metric " + kafkaName.group() + "/" + kafkaName.name() : kafkaName.description();
+        if (isRecordsLag(kafkaName)) {
+            int partition = Integer.parseInt(kafkaName.tags().get("partition"));
+            return Gauge.builder(name, metric, m -> {
+                double elsewhere = lagOverride.applyAsDouble(partition);
+                return Double.isNaN(elsewhere) ? value(m) : elsewhere;
+            }).tags(tags).description(description).register(registry);
+        }
         if (counter) {
             return FunctionCounter.builder(name, metric, m -> value(m) * factor).tags(tags).description(description)
                     .baseUnit(unit.baseUnit).register(registry);

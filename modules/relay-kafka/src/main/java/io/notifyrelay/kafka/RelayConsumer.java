@@ -54,6 +54,9 @@ public final class RelayConsumer implements AutoCloseable {
     private final ConsumerPartitions partitions;
     private final LoopTasks loopTasks;
     private final FetchPacing pacing = new FetchPacing(FetchPacing.DEFAULT_WINDOW);
+    /** Null unless a group member hands partitions to another reader of the node. */
+    private final HandedOverPartitions handedOver;
+    private final PartitionHandover handover;
     private volatile KafkaMetricsBridge clientMetrics;
     private volatile Consumer<byte[], byte[]> consumer;
     private volatile Throwable failure;
@@ -66,14 +69,26 @@ public final class RelayConsumer implements AutoCloseable {
     /** @param meterRegistry receives the consumer's own metrics (lag per partition …) and rebalance counts */
     public RelayConsumer(ConsumerSettings settings, ConsumerFactory consumerFactory, EnvelopeDecoder decoder,
                          RecordHandler handler, PartitionListener partitionListener, MeterRegistry meterRegistry) {
+        this(settings, consumerFactory, decoder, handler, partitionListener, meterRegistry, null);
+    }
+
+    /**
+     * A group member that hands the duties of its partitions to another reader of the node once it has caught up
+     * with it (see {@link PartitionHandover}); it pauses them, and its exported lag of them is the handover's.
+     */
+    public RelayConsumer(ConsumerSettings settings, ConsumerFactory consumerFactory, EnvelopeDecoder decoder,
+                         RecordHandler handler, PartitionListener partitionListener, MeterRegistry meterRegistry,
+                         PartitionHandover handover) {
         this.meterRegistry = meterRegistry;
+        this.handover = handover;
+        this.handedOver = handover == null ? null : new HandedOverPartitions(settings.topic(), handover);
         this.settings = settings;
         this.consumerFactory = consumerFactory;
         this.decoder = decoder;
         this.handler = handler;
         KafkaCalls calls = new KafkaCalls(this::isStopping);
         this.partitions = new ConsumerPartitions(settings, handler, partitionListener, meterRegistry, calls,
-                () -> state.compareAndSet(State.JOINING, State.RUNNING));
+                () -> state.compareAndSet(State.JOINING, State.RUNNING), handedOver);
         this.loopTasks = new LoopTasks(settings.topic(), calls, partitions::ownedPartitions);
         // a node in anywhere mode runs both kinds: its log lines say which loop spoke
         this.thread = new Thread(this::run, settings.mode() == RelayMode.BROADCAST ? "relay-reader" : "relay-consumer");
@@ -132,7 +147,8 @@ public final class RelayConsumer implements AutoCloseable {
         try {
             consumer = consumerFactory.create(consumerConfig(settings));
             Consumer<byte[], byte[]> created = consumer;
-            clientMetrics = new KafkaMetricsBridge(created::metrics, meterRegistry, Set.of(settings.topic()));
+            clientMetrics = new KafkaMetricsBridge(created::metrics, meterRegistry, Set.of(settings.topic()),
+                    handover == null ? partition -> Double.NaN : handover::lag);
             clientMetrics.refresh();
         } catch (RuntimeException e) {
             failure = e;
@@ -208,6 +224,16 @@ public final class RelayConsumer implements AutoCloseable {
         return partitions.partitionCount();
     }
 
+    /**
+     * The consumer's lag of {@code partition} in records, from its own metrics (any thread); NaN before its first
+     * fetch of it.
+     */
+    public double recordsLag(int partition) {
+        Consumer<byte[], byte[]> kafka = consumer;
+        return kafka == null || isStopping() ? Double.NaN
+                : KafkaMetricsBridge.recordsLag(kafka.metrics(), settings.topic(), partition);
+    }
+
     /** Partitions this node consumes right now. */
     public Set<Integer> ownedPartitions() {
         return partitions.ownedPartitions();
@@ -232,6 +258,9 @@ public final class RelayConsumer implements AutoCloseable {
                                 handle(record);
                             }
                         });
+                    }
+                    if (handedOver != null) {
+                        handedOver.afterPoll(kafka, partitions.ownedPartitions());
                     }
                     backoff = Duration.ofMillis(100);
                 } catch (WakeupException e) {

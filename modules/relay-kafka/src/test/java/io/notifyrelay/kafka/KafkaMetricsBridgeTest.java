@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KafkaMetricsBridgeTest {
 
@@ -31,6 +32,30 @@ class KafkaMetricsBridgeTest {
         assertEquals(1, registry.find("kafka.consumer.fetch.manager.records.lag").gauges().size());
         assertEquals(42.0, registry.get("kafka.consumer.fetch.manager.records.lag").tag("topic", "notify.events")
                 .gauge().value());
+    }
+
+    @Test
+    void theLagOfAPausedPartitionComesFromWhereItsDutiesAreDone() {
+        double[] elsewhere = {Double.NaN};
+        KafkaMetricsBridge handingOver = new KafkaMetricsBridge(kafka::metrics, registry, Set.of("notify.events"),
+                partition -> partition == 2 ? elsewhere[0] : Double.NaN);
+        Sensor lag = kafka.sensor("lag");
+        for (String partition : new String[] {"1", "2"}) {
+            lag.add(new MetricName("records-lag", "consumer-fetch-manager-metrics", "lag",
+                    Map.of("topic", "notify.events", "partition", partition)), new Value());
+        }
+        lag.record(5);
+        handingOver.refresh();
+        assertEquals(5.0, lagOf("2"), "not handed over: the client's own");
+        elsewhere[0] = 17;
+        assertEquals(17.0, lagOf("2"), "handed over: the other reader's, not the paused client's stale figure");
+        assertEquals(5.0, lagOf("1"));
+        assertEquals(5.0, KafkaMetricsBridge.recordsLag(kafka.metrics(), "notify.events", 1));
+        assertTrue(Double.isNaN(KafkaMetricsBridge.recordsLag(kafka.metrics(), "notify.events", 3)), "no such series");
+    }
+
+    private double lagOf(String partition) {
+        return registry.get("kafka.consumer.fetch.manager.records.lag").tag("partition", partition).gauge().value();
     }
 
     @Test

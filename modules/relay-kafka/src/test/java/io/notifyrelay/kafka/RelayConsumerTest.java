@@ -51,7 +51,7 @@ class RelayConsumerTest {
             GroupProtocol.CLASSIC, null, Duration.ofMillis(7), Map.of());
 
     /** MockConsumer that also keeps the rebalance listener, to simulate lost partitions. */
-    static final class CapturingMockConsumer extends MockConsumer<byte[], byte[]> {
+    static class CapturingMockConsumer extends MockConsumer<byte[], byte[]> {
         volatile ConsumerRebalanceListener listener;
 
         CapturingMockConsumer() {
