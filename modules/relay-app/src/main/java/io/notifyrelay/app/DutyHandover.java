@@ -128,7 +128,18 @@ final class DutyHandover implements PartitionHandover {
         return Double.isNaN(lag) ? lag : Math.max(0, lag - behindBoundary);
     }
 
-    /** Whether the reader does the duties of {@code partition} now (for tests and health). */
+    /** The partitions whose duties the reader does now (/health/ready). */
+    synchronized java.util.SortedSet<Integer> handedOverPartitions() {
+        java.util.SortedSet<Integer> partitions = new java.util.TreeSet<>();
+        slots.forEach((partition, slot) -> {
+            if (slot.handedOver) {
+                partitions.add(partition);
+            }
+        });
+        return partitions;
+    }
+
+    /** Whether the reader does the duties of {@code partition} now. */
     synchronized boolean handedOver(int partition) {
         Slot slot = slots.get(partition);
         return slot != null && slot.handedOver;

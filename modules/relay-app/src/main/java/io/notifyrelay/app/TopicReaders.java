@@ -5,7 +5,6 @@ import io.notifyrelay.core.EnvelopeDecoder;
 import io.notifyrelay.kafka.ConsumerFactory;
 import io.notifyrelay.kafka.ConsumerSettings;
 import io.notifyrelay.kafka.GroupProtocol;
-import io.notifyrelay.kafka.PartitionHandover;
 import io.notifyrelay.kafka.PartitionListener;
 import io.notifyrelay.kafka.RecordHandler;
 import io.notifyrelay.kafka.RelayConsumer;
@@ -30,6 +29,8 @@ final class TopicReaders {
     private final NodeMode mode;
     private final RelayConsumer delivery;
     private final RelayConsumer group;
+    /** Anywhere mode only. */
+    private final DutyHandover handover;
 
     /**
      * @param deliver       the delivery handler; in owner mode it must call the duties itself, in anywhere mode
@@ -40,10 +41,11 @@ final class TopicReaders {
      * @param registry      receives the group member's metrics: lag and rebalances are the deployment's
      */
     TopicReaders(NodeMode mode, RelayConfig config, String groupClientId, ConsumerFactory factory,
-                 EnvelopeDecoder decoder, RecordHandler deliver, GroupDuties duties, PartitionHandover handover,
+                 EnvelopeDecoder decoder, RecordHandler deliver, GroupDuties duties, DutyHandover handover,
                  PartitionListener ownership,
                  PartitionListener groupListener, MeterRegistry registry) {
         this.mode = mode;
+        this.handover = handover;
         ConsumerSettings member = settings(config, groupClientId, RelayMode.GROUP);
         if (mode == NodeMode.OWNER) {
             this.delivery = new RelayConsumer(member, factory, decoder, deliver, ownership, registry);
@@ -119,6 +121,8 @@ final class TopicReaders {
         if (group != delivery) {
             details.put("groupConsumer", group.state().name());
             details.put("groupPartitions", new java.util.TreeSet<>(group.ownedPartitions()));
+            // of those, the ones whose duties the delivery reader does (the member stopped reading them)
+            details.put("groupPartitionsHandedOver", handover.handedOverPartitions());
         }
         return details;
     }

@@ -8,12 +8,21 @@ import io.notifyrelay.testkit.KafkaBackend;
 import io.notifyrelay.testkit.RealKafka;
 import io.notifyrelay.testkit.WsTestClient;
 import io.notifyrelay.testkit.cluster.InProcessCluster;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,7 +69,40 @@ class ServeAnywhereIT {
                     client.awaitFrame(f -> sent.eventId().equals(f.path("id").asText()));
                     assertTrue(client.framesOfType("moved").isEmpty());
                 }
+
+                // the group members caught up and handed their shares' duties to their nodes' delivery readers
+                await("every partition's duties handed over").atMost(Duration.ofSeconds(30)).until(() -> {
+                    Set<Integer> handedOver = new TreeSet<>();
+                    for (RelayNode node : List.of(first, second)) {
+                        JsonNode ready = Notifications.tree(TestRelays.get(node, "/health/ready").body());
+                        if (!ready.path("groupPartitionsHandedOver").equals(ready.path("groupPartitions"))) {
+                            return false;
+                        }
+                        ready.path("groupPartitionsHandedOver").forEach(p -> handedOver.add(p.asInt()));
+                    }
+                    return handedOver.size() == TestRelays.PARTITIONS;
+                });
+                // a bad record is still skipped once for the cluster, by the reader of the node that owns it
+                long rejectedBefore = rejected(first) + rejected(second);
+                try (KafkaProducer<String, String> raw = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                        new StringSerializer(), new StringSerializer())) {
+                    raw.send(new ProducerRecord<>(topic, contact, "{not json")).get();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                PublishResult marker = publisher.publish(lob, contact, Notifications.connection(contact, "accepted-invitation"));
+                for (WsTestClient client : List.of(onFirst, onSecond)) {
+                    client.awaitFrame(f -> marker.eventId().equals(f.path("id").asText()));
+                }
+                await("the bad record counted").atMost(Duration.ofSeconds(10))
+                        .until(() -> rejected(first) + rejected(second) > rejectedBefore);
+                assertEquals(rejectedBefore + 1, rejected(first) + rejected(second), "one node skipped it, once");
             }
         }
+    }
+
+    private static long rejected(RelayNode node) {
+        return Notifications.tree(TestRelays.get(node, "/health/ready").body()).path("recordsRejected").asLong();
     }
 }
