@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,7 +87,11 @@ final class HandedOverPartitions {
             return;
         }
         try {
-            kafka.commitSync(offsets, Duration.ofSeconds(5));
+            try {
+                kafka.commitSync(offsets, Duration.ofSeconds(5));
+            } catch (WakeupException spent) { // a close or loop task woke the consumer; the wakeup is spent now
+                kafka.commitSync(offsets, Duration.ofSeconds(5));
+            }
         } catch (RuntimeException e) {
             log.warn("Could not commit the progress of the partitions {} handed back: {} (their next owner may repeat"
                     + " some receipts or dead letters)", offsets.keySet(), e.toString());
