@@ -18,6 +18,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -71,17 +72,7 @@ class ServeAnywhereIT {
                 }
 
                 // the group members caught up and handed their shares' duties to their nodes' delivery readers
-                await("every partition's duties handed over").atMost(Duration.ofSeconds(30)).until(() -> {
-                    Set<Integer> handedOver = new TreeSet<>();
-                    for (RelayNode node : List.of(first, second)) {
-                        JsonNode ready = Notifications.tree(TestRelays.get(node, "/health/ready").body());
-                        if (!ready.path("groupPartitionsHandedOver").equals(ready.path("groupPartitions"))) {
-                            return false;
-                        }
-                        ready.path("groupPartitionsHandedOver").forEach(p -> handedOver.add(p.asInt()));
-                    }
-                    return handedOver.size() == TestRelays.PARTITIONS;
-                });
+                awaitAllHandedOver(List.of(first, second));
                 // a bad record is still skipped once for the cluster, by the reader of the node that owns it
                 long rejectedBefore = rejected(first) + rejected(second);
                 try (KafkaProducer<String, String> raw = new KafkaProducer<>(Map.of(
@@ -100,6 +91,67 @@ class ServeAnywhereIT {
                 assertEquals(rejectedBefore + 1, rejected(first) + rejected(second), "one node skipped it, once");
             }
         }
+    }
+
+    /**
+     * A rebalance moves half the partitions to a new node while the first node's reader does their duties: the
+     * first node takes them back and commits where the duties stopped, so the new node neither repeats what was
+     * done before (each bad record is skipped once) nor leaves a gap (each bad record after it is skipped too).
+     */
+    @Test
+    void aRebalanceHandsTheDutiesOnWithoutGapOrRepeat(KafkaBackend kafka) throws Exception {
+        String topic = TestRelays.uniqueName("handover");
+        kafka.createTopic(topic, TestRelays.PARTITIONS);
+        try (InProcessCluster cluster = TestRelays.cluster(kafka, topic, env -> env.remove("RELAY_MODE"));
+             KafkaProducer<String, String> raw = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                     new StringSerializer(), new StringSerializer())) {
+            RelayNode first = cluster.startNode();
+            awaitAllHandedOver(List.of(first));
+            for (int partition = 0; partition < TestRelays.PARTITIONS; partition++) {
+                raw.send(new ProducerRecord<>(topic, partition, "contact", "{not json")).get();
+            }
+            await("bad records skipped by the first node").atMost(Duration.ofSeconds(20))
+                    .until(() -> rejected(first) == TestRelays.PARTITIONS);
+
+            RelayNode second = cluster.startNode();
+            awaitAllHandedOver(List.of(first, second));
+            for (int partition = 0; partition < TestRelays.PARTITIONS; partition++) {
+                raw.send(new ProducerRecord<>(topic, partition, "contact", "{not json either")).get();
+            }
+            await("the later bad records skipped").atMost(Duration.ofSeconds(20))
+                    .until(() -> rejected(first) + rejected(second) >= 2L * TestRelays.PARTITIONS);
+            String marker = "{\"payloadType\":\"NOPE\",\"payload\":{}}"; // one more, after, on every partition
+            for (int partition = 0; partition < TestRelays.PARTITIONS; partition++) {
+                raw.send(new ProducerRecord<>(topic, partition, "contact", marker)).get();
+            }
+            await("the markers skipped").atMost(Duration.ofSeconds(20))
+                    .until(() -> rejected(first) + rejected(second) >= 3L * TestRelays.PARTITIONS);
+            assertEquals(3L * TestRelays.PARTITIONS, rejected(first) + rejected(second),
+                    "every bad record skipped exactly once: none repeated by the new owner, none left out");
+            assertTrue(rejected(second) > 0, "the second node does the duties of its share");
+        }
+    }
+
+    /** Until the nodes' group members own every partition and have handed each one to their node's reader. */
+    private static void awaitAllHandedOver(List<RelayNode> nodes) {
+        await("every partition's duties handed over").atMost(Duration.ofSeconds(30)).until(() -> {
+            Set<Integer> handedOver = new TreeSet<>();
+            for (RelayNode node : nodes) {
+                JsonNode ready = Notifications.tree(TestRelays.get(node, "/health/ready").body());
+                if (!ready.path("groupPartitionsHandedOver").equals(ready.path("groupPartitions"))) {
+                    return false;
+                }
+                for (JsonNode partition : ready.path("groupPartitionsHandedOver")) {
+                    if (!handedOver.add(partition.asInt())) {
+                        return false; // two owners: the rebalance is not over
+                    }
+                }
+            }
+            return handedOver.size() == TestRelays.PARTITIONS
+                    && nodes.stream().allMatch(node -> Notifications.tree(TestRelays.get(node, "/health/ready").body())
+                            .path("groupPartitions").size() > 0);
+        });
     }
 
     private static long rejected(RelayNode node) {
