@@ -24,8 +24,9 @@ build_if_stale() {
         -path '*/node_modules' -prune -o -newer "$jar" \( -path '*/src/main/*' -o -name pom.xml -o -path '*/schemas/*' \
         -o -path '*/relay-client-js/src/*' \) -type f -print -quit)" ]; then
     echo "Building $module (first run or sources changed)..." >&2
-    # no -sources/-javadoc jars: running a module needs its jar only
-    (cd "$REPO_ROOT" && mvn -q -B -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -pl "modules/$module" -am install) >&2
+    # no -sources/-javadoc jars: running a module needs its jar only; package, not install: the reactor builds what
+    # it needs, and a run of a script must not put this checkout's SNAPSHOTs into ~/.m2 (other checkouts use them)
+    (cd "$REPO_ROOT" && mvn -q -B -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -pl "modules/$module" -am package) >&2
   fi
 }
 

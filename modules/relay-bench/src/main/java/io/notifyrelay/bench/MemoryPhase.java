@@ -12,26 +12,54 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Memory per idle session: a fresh node (with native memory tracking), heap after GC and RSS with no session and
- * at each of {@code --memory-sessions}; then one event to each of the newest sessions to show they still work.
+ * Memory per idle session, for the relay and then for bare Undertow ({@link UndertowFloor}, the floor under it): a
+ * fresh server (with native memory tracking), heap after GC and RSS with no session and at each of
+ * {@code --memory-sessions}; then, for the relay, one event to each of the newest sessions to show they still work.
+ *
+ * <p>Both run with a heap sized for the sessions and touched up front ({@link #heapFor}, {@code -XX:+AlwaysPreTouch}),
+ * as a node sized for its load would be: RSS then grows only by what a session costs outside the heap, and what it
+ * costs in the heap is the heap-after-GC growth. Their sum is the resident memory a session needs
+ * ({@link MemoryPoint#residentBytesPerSession}). Without pre-touching, RSS grew with every young-generation page
+ * the set-up touched for the first time (23-46 KB "per session", an artefact of the heap, not of the sessions).
  */
 final class MemoryPhase {
 
     private static final Pattern NMT = Pattern.compile("-\\s+([A-Za-z ]+?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
+    /** Room per session in the sized heap: ~6 KB live plus as much again for G1 to work in. */
+    private static final long HEAP_BYTES_PER_SESSION = 12 * 1024;
+    private static final long HEAP_BASE_BYTES = 64L << 20;
 
+    /**
+     * @param floor the same measurement of bare Undertow, null when the relay is not the server under test (a
+     *              {@code --relay-main} of its own)
+     */
     record MemoryResult(long openFileLimit, String server, long baselineHeapKb, long baselineRssKb,
                         List<String> jvmOptions, List<MemoryPoint> points, int maxSessionsHeld,
                         Map<String, Double> nativeMemoryCommittedBytesPerSession, List<String> classHistogramTop,
-                        DeliveryCheck deliveryCheck) {
+                        DeliveryCheck deliveryCheck, MemoryResult floor) {
 
         double worstHeapBytesPerSession() {
             return points.stream().mapToDouble(MemoryPoint::heapBytesPerSession).max().orElse(0);
         }
+
+        /** Heap per idle session at the most sessions, relay / Undertow floor; null without a floor. */
+        Double heapRatioToFloor() {
+            if (floor == null || points.isEmpty() || floor.points.isEmpty()) {
+                return null;
+            }
+            double relay = points.get(points.size() - 1).heapBytesPerSession();
+            double bare = floor.points.get(floor.points.size() - 1).heapBytesPerSession();
+            return bare <= 0 ? null : Round.r2(relay / bare);
+        }
     }
 
-    /** @param capped why fewer sessions than requested were opened; null if none were missing */
+    /**
+     * @param capped why fewer sessions than requested were opened; null if none were missing
+     * @param residentBytesPerSession heap after GC plus RSS growth per session: what a session keeps resident
+     */
     record MemoryPoint(int requestedSessions, String capped, int sessions, long heapAfterGcKb, long rssKb,
-                       double heapBytesPerSession, double rssBytesPerSession, int relayThreads) {
+                       double heapBytesPerSession, double rssBytesPerSession, double residentBytesPerSession,
+                       int relayThreads) {
     }
 
     record DeliveryCheck(long sent, long delivered) {
@@ -42,20 +70,48 @@ final class MemoryPhase {
 
     static MemoryResult run(BenchContext ctx) {
         BenchOptions o = ctx.o;
+        MemoryResult relay = measure(ctx, o.relayMain, "memory", true);
+        if (UndertowFloor.class.getName().equals(o.relayMain)) {
+            return relay; // the floor itself under test
+        }
+        MemoryResult floor = measure(ctx, UndertowFloor.class.getName(), "memory-floor", false);
+        MemoryResult withFloor = new MemoryResult(relay.openFileLimit(), relay.server(), relay.baselineHeapKb(),
+                relay.baselineRssKb(), relay.jvmOptions(), relay.points(), relay.maxSessionsHeld(),
+                relay.nativeMemoryCommittedBytesPerSession(), relay.classHistogramTop(), relay.deliveryCheck(), floor);
+        Double ratio = withFloor.heapRatioToFloor();
+        if (ratio != null) {
+            ctx.progress("memory: heap per idle session, relay / Undertow floor = %.2f", ratio);
+        }
+        return withFloor;
+    }
+
+    /** The sized heap: {@code -Xmx} as well as {@code -Xms}, so a later option wins over {@code --relay-heap}. */
+    static String heapFor(int sessions) {
+        long bytes = HEAP_BASE_BYTES + sessions * HEAP_BYTES_PER_SESSION;
+        return ((bytes + (1 << 20) - 1) >> 20) + "m";
+    }
+
+    private static MemoryResult measure(BenchContext ctx, String mainClass, String label, boolean checkDelivery) {
+        BenchOptions o = ctx.o;
         long fdLimit = ProcFs.openFileLimit();
         // the relay's own connection bound (RELAY_MAX_CONNECTIONS=auto: the descriptor limit less a tenth, at least 512)
         // refuses past it with 503, and the client needs a descriptor per session too
         long relayAuto = fdLimit - Math.max(fdLimit / 10, 512);
         int cap = (int) Math.max(100, Math.min(fdLimit - 700, relayAuto - 100));
+        int most = o.memorySessions.stream().mapToInt(n -> Math.min(n, cap)).max().orElse(0);
+        String heap = heapFor(most);
         List<MemoryPoint> points = new ArrayList<>();
         // native memory tracking (summary: a few % overhead, this node only) splits RSS into heap, NIO buffers, threads
-        try (RelayProcess relay = RelayProcess.start(ctx, o.groupProtocol, List.of("-XX:NativeMemoryTracking=summary"));
+        List<String> jvmOptions = List.of("-XX:NativeMemoryTracking=summary", "-Xms" + heap, "-Xmx" + heap,
+                "-XX:+AlwaysPreTouch");
+        try (RelayProcess relay = RelayProcess.start(ctx, mainClass, label, o.groupProtocol, jvmOptions, Map.of());
              WsLoadClient client = new WsLoadClient(o.clientThreads, null)) {
             WsLoadClient.sleep(1000);
             long heap0 = relay.jvm.heapUsedAfterGcKb();
             long rss0 = relay.jvm.rssKb();
             Map<String, Long> nmt0 = nativeMemory(relay.jvm.jcmd("VM.native_memory", "summary"));
-            ctx.progress("memory baseline: heap after GC %,d KiB, RSS %,d KiB", heap0, rss0);
+            ctx.progress("%s baseline (%s, heap %s pre-touched): heap after GC %,d KiB, RSS %,d KiB", label,
+                    mainClass.substring(mainClass.lastIndexOf('.') + 1), heap, heap0, rss0);
             int open = 0;
             SessionPopulation last = null;
             for (int wanted : o.memorySessions) {
@@ -72,14 +128,15 @@ final class MemoryPhase {
                     open = target;
                 }
                 WsLoadClient.sleep(1500);
-                long heap = relay.jvm.heapUsedAfterGcKb();
+                long heapKb = relay.jvm.heapUsedAfterGcKb();
                 long rss = relay.jvm.rssKb();
-                double heapPer = (heap - heap0) * 1024.0 / open;
+                double heapPer = (heapKb - heap0) * 1024.0 / open;
                 double rssPer = (rss - rss0) * 1024.0 / open;
-                points.add(new MemoryPoint(wanted, capped, open, heap, rss, Round.r1(heapPer), Round.r1(rssPer),
-                        relay.jvm.threads()));
-                ctx.progress("memory @ %,d idle sessions: heap after GC %,d KiB (%,.0f B/session), RSS %,d KiB "
-                        + "(%,.0f B/session)", open, heap, heapPer, rss, rssPer);
+                points.add(new MemoryPoint(wanted, capped, open, heapKb, rss, Round.r1(heapPer), Round.r1(rssPer),
+                        Round.r1(heapPer + Math.max(0, rssPer)), relay.jvm.threads()));
+                ctx.progress("%s @ %,d idle sessions: heap after GC %,d KiB (%,.0f B/session), RSS %,d KiB "
+                        + "(%,.0f B/session), resident %,.0f B/session", label, open, heapKb, heapPer, rss, rssPer,
+                        heapPer + Math.max(0, rssPer));
             }
             int held = client.ready.get();
             Map<String, Double> perSession = null;
@@ -89,16 +146,16 @@ final class MemoryPhase {
                         nativeMemory(relay.jvm.jcmd("VM.native_memory", "summary")), open);
                 String histogram = relay.jvm.jcmd("GC.class_histogram");
                 try {
-                    Files.writeString(o.workDir.resolve("memory-class-histogram.txt"), histogram);
+                    Files.writeString(o.workDir.resolve(label + "-class-histogram.txt"), histogram);
                 } catch (IOException e) {
                     // the summary below is enough
                 }
                 histogramTop = classHistogram(histogram, open, 25);
             }
-            DeliveryCheck check = last == null ? null : deliveryCheck(ctx, client, last);
+            DeliveryCheck check = last == null || !checkDelivery ? null : deliveryCheck(ctx, client, last);
             client.closeAll();
-            return new MemoryResult(fdLimit, o.relayMain, heap0, rss0, relay.jvmOptions, points, held, perSession,
-                    histogramTop, check);
+            return new MemoryResult(fdLimit, mainClass, heap0, rss0, relay.jvmOptions, points, held, perSession,
+                    histogramTop, check, null);
         }
     }
 

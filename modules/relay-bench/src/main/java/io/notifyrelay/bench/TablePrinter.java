@@ -126,9 +126,21 @@ final class TablePrinter {
 
     private void memoryRows(MemoryPhase.MemoryResult memory) {
         for (MemoryPhase.MemoryPoint p : memory.points()) {
-            row(String.format(Locale.ROOT, "idle session @ %,d: heap / RSS (bytes/session)", p.sessions()),
-                    f0(p.heapBytesPerSession()) + " / " + f0(p.rssBytesPerSession()), "RSS <= 10,240",
-                    p.capped() != null ? "(capped: fd limit)" : "");
+            row(String.format(Locale.ROOT, "idle session @ %,d: heap / RSS growth / resident (B/session)",
+                            p.sessions()),
+                    f0(p.heapBytesPerSession()) + " / " + f0(p.rssBytesPerSession()) + " / "
+                            + f0(p.residentBytesPerSession()), "resident <= 10,240",
+                    (p.residentBytesPerSession() <= 10_240 ? "met" : "NOT met")
+                            + (p.capped() != null ? " (capped: fd limit)" : ""));
+        }
+        if (memory.floor() != null && !memory.floor().points().isEmpty()) {
+            MemoryPhase.MemoryPoint bare = memory.floor().points().get(memory.floor().points().size() - 1);
+            row(String.format(Locale.ROOT, "  Undertow floor @ %,d: heap / RSS growth / resident", bare.sessions()),
+                    f0(bare.heapBytesPerSession()) + " / " + f0(bare.rssBytesPerSession()) + " / "
+                            + f0(bare.residentBytesPerSession()), "", "");
+            Double ratio = memory.heapRatioToFloor();
+            row("  heap per idle session, relay / Undertow floor", ratio == null ? "n/a" : f2(ratio), "<= 1.10",
+                    ratio == null ? "" : ok(ratio <= 1.10));
         }
         row("concurrent sessions held by one node", f0(memory.maxSessionsHeld()), "", "");
     }
