@@ -52,6 +52,9 @@ final class BenchOptions {
     int lingerMs = 0;
     int maxConnectInFlight = 500;
     double waitQuietSeconds = 0;
+    /** Idle cost: seconds from the subscribes to the first settled window, and the windows' length. */
+    double idleSettleSeconds = 20;
+    double idleWindowSeconds = 5;
     /** Serve-anywhere read cost: events/s produced to a node with no session, for this long. */
     double readCostRate = 10_000;
     double readCostSeconds = 10;
@@ -125,6 +128,7 @@ final class BenchOptions {
                     o.tracing = value.equals("on");
                 }
                 case "--timeline" -> o.timeline = true;
+                case "--idle-settle" -> o.idleSettleSeconds = Double.parseDouble(list.get(++i));
                 case "--wait-quiet" -> o.waitQuietSeconds = Double.parseDouble(list.get(++i));
                 case "--client-threads" -> o.clientThreads = Integer.parseInt(list.get(++i));
                 case "--linger-ms" -> o.lingerMs = Integer.parseInt(list.get(++i));
@@ -180,6 +184,8 @@ final class BenchOptions {
         readCostModes = List.of("default");
         protocolSeconds = 2;
         relayHeap = "256m";
+        idleSettleSeconds = 0;
+        idleWindowSeconds = 1.5;
     }
 
     private void full() {
@@ -195,6 +201,7 @@ final class BenchOptions {
         rawMaxRecords = 1_000_000;
         protocolSeconds = 20;
         readCostSeconds = 30;
+        idleSettleSeconds = 60;
         phases.add("protocols");
     }
 
@@ -243,6 +250,9 @@ final class BenchOptions {
                   --compare-protocols     also run the latency measurement with the other group protocol
                   --gc G1|ZGC|Parallel|Serial  relay GC (G1); --relay-heap 1g; --relay-jvm-opt OPT (repeatable)
                   --relay-env NAME=VALUE  extra relay environment, e.g. RELAY_KAFKA_PROPERTY_FETCH_MIN_BYTES=65536 (repeatable)
+                  --idle-settle S         idle cost: wait S s after the subscribes (quick 20, full 60, smoke 0),
+                                          then measure 5 s windows until two agree (within 20 % or 0.01 cores);
+                                          the 4 s window right after the subscribes is kept as idleEarly...
                   --wait-quiet SECONDS    before each measured step, wait up to SECONDS for other processes to use
                                           < 0.3 cores (a shared machine); the JSON says how busy it was anyway
                   --jfr                   record the relay with JFR during latency+burst and print the hot spots

@@ -14,6 +14,7 @@ record Summary(Double relayMaxSustainedPerSecond, Double relayBurstDeliveredPerS
                Double floorDeliveredPerCpuSecondAtLatencyRate, Double ratioRelayToFloorMsgPerCpuSecondAtLatencyRate,
                StepResult.LatencyMs floorLatencyMs, Double ratioRelayToFloorP99,
                Double idleCoresPer10kSessions, Boolean idleMet, Double floorIdleCoresPer10kSessions,
+               Double idleEarlyCoresPer10kSessions, Double floorIdleEarlyCoresPer10kSessions,
                Double readCostRatePerSecond, Double readCostCores, Boolean readCostMet,
                Double rawRecordsPerSecond, Double ratioRelayToRaw,
                Double heapBytesPerIdleSessionWorst, Integer maxSessionsHeld, Double resumeCatchUpMs) {
@@ -44,6 +45,8 @@ record Summary(Double relayMaxSustainedPerSecond, Double relayBurstDeliveredPerS
         Double readCostCores = readCost == null || readCost.headline() == null ? null : readCost.headline().cores();
         Double idle = relay == null ? null : Round.r3(relay.relayIdleCores() * 10_000 / relay.sessions());
         Double floorIdle = floor == null ? null : Round.r3(floor.idleCores() * 10_000 / floor.sessions());
+        Double idleEarly = relay == null ? null : Round.r3(relay.relayIdle().earlyCores() * 10_000 / relay.sessions());
+        Double floorIdleEarly = floor == null ? null : Round.r3(floor.idle().earlyCores() * 10_000 / floor.sessions());
 
         Double maxSustained = relay == null ? null : relay.maxSustainedPerSecond();
         Double burstRate = burst == null ? null : burst.deliveredPerSecond();
@@ -58,7 +61,7 @@ record Summary(Double relayMaxSustainedPerSecond, Double relayBurstDeliveredPerS
                 within, within == null ? null : within == relay.latencyRuns().size(), perCpuAtRate, floorPerCpuAtRate,
                 ratio(perCpuAtRate, floorPerCpuAtRate), floorLatency == null ? null : floorLatency.latencyMs(),
                 ms == null || floorLatency == null ? null : ratio(ms.p99(), floorLatency.latencyMs().p99()),
-                idle, idle == null ? null : idle <= TARGET_IDLE_CORES_PER_10K, floorIdle,
+                idle, idle == null ? null : idle <= TARGET_IDLE_CORES_PER_10K, floorIdle, idleEarly, floorIdleEarly,
                 readCost == null ? null : readCost.eventsPerSecond(), readCostCores,
                 readCostCores == null ? null : readCostCores <= TARGET_READ_COST_CORES,
                 rawRate, ratio(best, rawRate),

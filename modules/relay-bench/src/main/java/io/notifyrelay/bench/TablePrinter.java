@@ -115,8 +115,10 @@ final class TablePrinter {
         row("relay max sustained, 1 session/event (msg/s)", f0(s.relayMaxSustainedPerSecond()), "", "");
         row("relay burst drain, 1 session/event (msg/s)", f0(s.relayBurstDeliveredPerSecond()), "", "");
         if (s.idleCoresPer10kSessions() != null) {
-            row("idle cores per 10,000 sessions: relay / floor", f3(s.idleCoresPer10kSessions()) + " / "
+            row("idle cores per 10,000 sessions, settled: relay / floor", f3(s.idleCoresPer10kSessions()) + " / "
                     + f3(s.floorIdleCoresPer10kSessions()), "<= 0.02", ok(s.idleMet()));
+            row("  right after the subscribes (JIT, GC): relay / floor", f3(s.idleEarlyCoresPer10kSessions()) + " / "
+                    + f3(s.floorIdleEarlyCoresPer10kSessions()), "", "");
         }
         if (s.readCostCores() != null) {
             row("serve-anywhere read cost at " + f0(s.readCostRatePerSecond()) + " events/s, no session (cores)",

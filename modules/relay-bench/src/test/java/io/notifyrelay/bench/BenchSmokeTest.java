@@ -107,7 +107,8 @@ class BenchSmokeTest {
                 "relayBurstDeliveredPerSecond", "ratioRelayToRaw", "latencyMs", "deliveredPerRelayCpuSecondAtMax",
                 "heapBytesPerIdleSessionWorst", "maxSessionsHeld", "ratioRelayToFloorMsgPerCpuSecondAtMax",
                 "ratioRelayToFloorMsgPerCpuSecondAtLatencyRate", "ratioRelayToFloorP99", "latencySpread",
-                "idleCoresPer10kSessions", "floorIdleCoresPer10kSessions", "readCostCores"}) {
+                "idleCoresPer10kSessions", "floorIdleCoresPer10kSessions", "idleEarlyCoresPer10kSessions",
+                "floorIdleEarlyCoresPer10kSessions", "readCostCores"}) {
             assertNotNull(summary.get(field), "summary." + field);
         }
         for (String label : new String[]{"raw KafkaConsumer", "relay max sustained", "ratio relay/raw", "latency at",
