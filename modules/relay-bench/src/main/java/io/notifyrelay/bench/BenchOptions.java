@@ -11,8 +11,8 @@ import java.util.Set;
 /** What one bench run does: a profile's defaults, then the flags. */
 final class BenchOptions {
 
-    static final List<String> ALL_PHASES = List.of("ramp", "latency", "burst", "resume", "floor", "readcost",
-            "receipts", "raw", "memory", "protocols");
+    static final List<String> ALL_PHASES = List.of("ramp", "latency", "burst", "resume", "floor", "fanout",
+            "socketio", "readcost", "receipts", "raw", "memory", "protocols");
 
     String profile = "quick";
     int sessions = 10_000;
@@ -34,6 +34,10 @@ final class BenchOptions {
     /** true: pin with taskset; false: do not; null: pin when there are 2 or more cores. */
     Boolean pin;
     long burstEvents = 200_000;
+    /** Fan-out and Socket.IO phases: LOB-wide sessions, over this many LOBs (10 per LOB), and the burst's events. */
+    int fanoutSessions = 1_000;
+    int fanoutLobs = 100;
+    long fanoutBurstEvents = 100_000;
     long rawMaxRecords = 500_000;
     int resumeEvents = 10_000;
     int resumeContacts = 8;
@@ -61,8 +65,8 @@ final class BenchOptions {
     /** RELAY_MODE of each read-cost node, in order; "default" leaves the node's default. */
     /** Owner mode first (one read: the group's), then the default (anywhere): its extra read is the difference. */
     List<String> readCostModes = List.of("owner", "anywhere");
-    Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "floor", "readcost",
-            "receipts", "raw", "memory"));
+    Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "floor", "fanout",
+            "socketio", "readcost", "receipts", "raw", "memory"));
     Path out;
     Path workDir;
     Path repoRoot;
@@ -102,6 +106,9 @@ final class BenchOptions {
                 case "--warmup-seconds" -> o.warmupSeconds = Double.parseDouble(list.get(++i));
                 case "--warmup-rate" -> o.warmupRate = Double.parseDouble(list.get(++i));
                 case "--burst" -> o.burstEvents = Long.parseLong(list.get(++i));
+                case "--fanout-sessions" -> o.fanoutSessions = Integer.parseInt(list.get(++i));
+                case "--fanout-lobs" -> o.fanoutLobs = Integer.parseInt(list.get(++i));
+                case "--fanout-burst" -> o.fanoutBurstEvents = Long.parseLong(list.get(++i));
                 case "--read-cost-rate" -> o.readCostRate = Double.parseDouble(list.get(++i));
                 case "--read-cost-seconds" -> o.readCostSeconds = Double.parseDouble(list.get(++i));
                 case "--read-cost-modes" -> o.readCostModes = List.of(list.get(++i).split(","));
@@ -148,6 +155,10 @@ final class BenchOptions {
                 throw new IllegalArgumentException("unknown phase '" + phase + "'; phases: " + ALL_PHASES);
             }
         }
+        if (o.fanoutLobs < 1 || o.fanoutSessions < o.fanoutLobs || o.fanoutSessions % o.fanoutLobs != 0) {
+            throw new IllegalArgumentException("--fanout-sessions (" + o.fanoutSessions
+                    + ") must be a multiple of --fanout-lobs (" + o.fanoutLobs + ")");
+        }
         if (o.repoRoot == null) {
             String fromProperty = System.getProperty("notify.bench.repoRoot");
             o.repoRoot = Path.of(fromProperty != null ? fromProperty : ".").toAbsolutePath().normalize();
@@ -185,6 +196,9 @@ final class BenchOptions {
         protocolSeconds = 2;
         relayHeap = "256m";
         idleSettleSeconds = 0;
+        fanoutSessions = 40;
+        fanoutLobs = 4;
+        fanoutBurstEvents = 500;
         idleWindowSeconds = 1.5;
     }
 
@@ -202,6 +216,7 @@ final class BenchOptions {
         protocolSeconds = 20;
         readCostSeconds = 30;
         idleSettleSeconds = 60;
+        fanoutBurstEvents = 300_000;
         phases.add("protocols");
     }
 
@@ -241,6 +256,9 @@ final class BenchOptions {
                                           the others with taskset (default: pin when there are >= 2 cores)
                   --warmup-seconds S      unmeasured warm-up before the ramp (--warmup-rate R)
                   --burst N               events of the unthrottled burst
+                  --fanout-sessions N     fanout and socketio phases: LOB-wide sessions (1000; smoke 40) ...
+                  --fanout-lobs N         ... over N LOBs (100; smoke 4), so each event reaches sessions/N of them
+                  --fanout-burst N        ... and the events of their burst (quick 100000, full 300000, smoke 500)
                   --read-cost-rate R      serve-anywhere read cost: events/s to a node with no session (10000)
                   --read-cost-seconds S   ... for S seconds after as long a warm-up (quick 10, full 30)
                   --read-cost-modes a,b   one node per RELAY_MODE value, last = headline (owner,anywhere;
@@ -261,9 +279,13 @@ final class BenchOptions {
                                           off (default): the relay as shipped, records without trace
                   --timeline              after the latency run, print each 100 ms (by send time) whose worst
                                           latency was over 10 ms, with the wall-clock time (to match GC logs)
-                  --phases a,b,...        subset of ramp,latency,burst,resume,floor,readcost,receipts,raw,memory,protocols
+                  --phases a,b,...        subset of ramp,latency,burst,resume,floor,fanout,socketio,readcost,receipts,
+                                          raw,memory,protocols
                                           (floor: the same latency runs and burst on FloorForwarder, the thinnest
-                                          Kafka-to-Undertow forwarder, for the relay/floor ratios)
+                                          Kafka-to-Undertow forwarder, for the relay/floor ratios;
+                                          fanout: LOB-wide /v1/ws sessions, fan-out 10, relay then floor, a burst;
+                                          socketio: the same burst to Socket.IO sessions (Engine.IO 4, websocket
+                                          transport, REGISTER_SOCKET) then to /v1/ws ones of one relay node)
                   --relay-classpath CP    run another build of the relay (e.g. a prototype's relay-app target)
                   --relay-main CLASS      e.g. io.notifyrelay.bench.UndertowFloor: bare Undertow, for the memory floor
                   --out FILE              JSON results (modules/relay-bench/target/bench-results.json)
