@@ -241,7 +241,8 @@ final class BenchOptions {
         return """
                 usage: scripts/bench [--smoke|--quick|--full] [options]
                   --smoke                 tiny run (~2 min on a busy box), what ./scripts/test runs
-                  --quick                 default: 10k sessions, short ramp, relay then floor (~5 minutes)
+                  --quick                 default: 10k sessions, short ramp, relay then floor, fan-out 10,
+                                          Socket.IO path (~8 minutes, estimated)
                   --full                  longer steps, refined ramp, 60 s latency runs, 1M-event bursts, both
                                           group protocols (~20 minutes)
                   --sessions N            WebSocket sessions for the throughput/latency phases (10000)
