@@ -63,6 +63,8 @@ public final class BenchMain {
         MachineInfo machine = MachineInfo.probe(o, ctx.cpus);
         ThroughputPhase.RelayResult relay = null;
         FloorPhase.FloorResult floor = null;
+        FanoutPhase.FanoutResult fanout = null;
+        SocketIoPhase.SocketIoResult socketIo = null;
         ReadCostPhase.ReadCostResult readCost = null;
         ReceiptCostPhase.ReceiptCostResult receiptCost = null;
         RawPhase.RawResult raw = null;
@@ -80,6 +82,12 @@ public final class BenchMain {
                 double rate = relay != null && relay.latency() != null ? relay.latency().offeredPerSecond()
                         : o.fixedRate > 0 ? o.fixedRate : 2 * o.warmupRate;
                 floor = FloorPhase.run(ctx, rate);
+            }
+            if (o.phases.contains("fanout")) {
+                fanout = FanoutPhase.run(ctx);
+            }
+            if (o.phases.contains("socketio")) {
+                socketIo = SocketIoPhase.run(ctx);
             }
             if (o.phases.contains("readcost")) {
                 readCost = ReadCostPhase.run(ctx);
@@ -102,8 +110,9 @@ public final class BenchMain {
             }
             ctx.close();
             // written even when a phase failed, with what the others measured
-            results = new BenchResults(o.profile, startedAt, machine, RunParameters.of(o), relay, floor, readCost,
-                    receiptCost, raw, memory, protocols, Summary.of(relay, floor, readCost, raw, memory), traceExports,
+            results = new BenchResults(o.profile, startedAt, machine, RunParameters.of(o), relay, floor, fanout,
+                    socketIo, readCost, receiptCost, raw, memory, protocols,
+                    Summary.of(relay, floor, fanout, socketIo, readCost, raw, memory), traceExports,
                     ProcFs.readTrimmed(Path.of("/proc/loadavg")), ctx.notes(),
                     Round.r1((System.nanoTime() - started) / 1e9));
             write(results);

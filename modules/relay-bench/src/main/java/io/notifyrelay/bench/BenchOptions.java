@@ -11,8 +11,8 @@ import java.util.Set;
 /** What one bench run does: a profile's defaults, then the flags. */
 final class BenchOptions {
 
-    static final List<String> ALL_PHASES = List.of("ramp", "latency", "burst", "resume", "floor", "readcost",
-            "receipts", "raw", "memory", "protocols");
+    static final List<String> ALL_PHASES = List.of("ramp", "latency", "burst", "resume", "floor", "fanout",
+            "socketio", "readcost", "receipts", "raw", "memory", "protocols");
 
     String profile = "quick";
     int sessions = 10_000;
@@ -34,6 +34,10 @@ final class BenchOptions {
     /** true: pin with taskset; false: do not; null: pin when there are 2 or more cores. */
     Boolean pin;
     long burstEvents = 200_000;
+    /** Fan-out and Socket.IO phases: LOB-wide sessions, over this many LOBs (10 per LOB), and the burst's events. */
+    int fanoutSessions = 1_000;
+    int fanoutLobs = 100;
+    long fanoutBurstEvents = 100_000;
     long rawMaxRecords = 500_000;
     int resumeEvents = 10_000;
     int resumeContacts = 8;
@@ -52,14 +56,17 @@ final class BenchOptions {
     int lingerMs = 0;
     int maxConnectInFlight = 500;
     double waitQuietSeconds = 0;
+    /** Idle cost: seconds from the subscribes to the first settled window, and the windows' length. */
+    double idleSettleSeconds = 20;
+    double idleWindowSeconds = 5;
     /** Serve-anywhere read cost: events/s produced to a node with no session, for this long. */
     double readCostRate = 10_000;
     double readCostSeconds = 10;
     /** RELAY_MODE of each read-cost node, in order; "default" leaves the node's default. */
     /** Owner mode first (one read: the group's), then the default (anywhere): its extra read is the difference. */
     List<String> readCostModes = List.of("owner", "anywhere");
-    Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "floor", "readcost",
-            "receipts", "raw", "memory"));
+    Set<String> phases = new LinkedHashSet<>(List.of("ramp", "latency", "burst", "resume", "floor", "fanout",
+            "socketio", "readcost", "receipts", "raw", "memory"));
     Path out;
     Path workDir;
     Path repoRoot;
@@ -99,6 +106,9 @@ final class BenchOptions {
                 case "--warmup-seconds" -> o.warmupSeconds = Double.parseDouble(list.get(++i));
                 case "--warmup-rate" -> o.warmupRate = Double.parseDouble(list.get(++i));
                 case "--burst" -> o.burstEvents = Long.parseLong(list.get(++i));
+                case "--fanout-sessions" -> o.fanoutSessions = Integer.parseInt(list.get(++i));
+                case "--fanout-lobs" -> o.fanoutLobs = Integer.parseInt(list.get(++i));
+                case "--fanout-burst" -> o.fanoutBurstEvents = Long.parseLong(list.get(++i));
                 case "--read-cost-rate" -> o.readCostRate = Double.parseDouble(list.get(++i));
                 case "--read-cost-seconds" -> o.readCostSeconds = Double.parseDouble(list.get(++i));
                 case "--read-cost-modes" -> o.readCostModes = List.of(list.get(++i).split(","));
@@ -125,6 +135,7 @@ final class BenchOptions {
                     o.tracing = value.equals("on");
                 }
                 case "--timeline" -> o.timeline = true;
+                case "--idle-settle" -> o.idleSettleSeconds = Double.parseDouble(list.get(++i));
                 case "--wait-quiet" -> o.waitQuietSeconds = Double.parseDouble(list.get(++i));
                 case "--client-threads" -> o.clientThreads = Integer.parseInt(list.get(++i));
                 case "--linger-ms" -> o.lingerMs = Integer.parseInt(list.get(++i));
@@ -143,6 +154,10 @@ final class BenchOptions {
             if (!ALL_PHASES.contains(phase)) {
                 throw new IllegalArgumentException("unknown phase '" + phase + "'; phases: " + ALL_PHASES);
             }
+        }
+        if (o.fanoutLobs < 1 || o.fanoutSessions < o.fanoutLobs || o.fanoutSessions % o.fanoutLobs != 0) {
+            throw new IllegalArgumentException("--fanout-sessions (" + o.fanoutSessions
+                    + ") must be a multiple of --fanout-lobs (" + o.fanoutLobs + ")");
         }
         if (o.repoRoot == null) {
             String fromProperty = System.getProperty("notify.bench.repoRoot");
@@ -180,6 +195,11 @@ final class BenchOptions {
         readCostModes = List.of("default");
         protocolSeconds = 2;
         relayHeap = "256m";
+        idleSettleSeconds = 0;
+        fanoutSessions = 40;
+        fanoutLobs = 4;
+        fanoutBurstEvents = 500;
+        idleWindowSeconds = 1.5;
     }
 
     private void full() {
@@ -195,6 +215,8 @@ final class BenchOptions {
         rawMaxRecords = 1_000_000;
         protocolSeconds = 20;
         readCostSeconds = 30;
+        idleSettleSeconds = 60;
+        fanoutBurstEvents = 300_000;
         phases.add("protocols");
     }
 
@@ -219,7 +241,8 @@ final class BenchOptions {
         return """
                 usage: scripts/bench [--smoke|--quick|--full] [options]
                   --smoke                 tiny run (~2 min on a busy box), what ./scripts/test runs
-                  --quick                 default: 10k sessions, short ramp, relay then floor (~5 minutes)
+                  --quick                 default: 10k sessions, short ramp, relay then floor, fan-out 10,
+                                          Socket.IO path (~8 minutes, estimated)
                   --full                  longer steps, refined ramp, 60 s latency runs, 1M-event bursts, both
                                           group protocols (~20 minutes)
                   --sessions N            WebSocket sessions for the throughput/latency phases (10000)
@@ -234,6 +257,9 @@ final class BenchOptions {
                                           the others with taskset (default: pin when there are >= 2 cores)
                   --warmup-seconds S      unmeasured warm-up before the ramp (--warmup-rate R)
                   --burst N               events of the unthrottled burst
+                  --fanout-sessions N     fanout and socketio phases: LOB-wide sessions (1000; smoke 40) ...
+                  --fanout-lobs N         ... over N LOBs (100; smoke 4), so each event reaches sessions/N of them
+                  --fanout-burst N        ... and the events of their burst (quick 100000, full 300000, smoke 500)
                   --read-cost-rate R      serve-anywhere read cost: events/s to a node with no session (10000)
                   --read-cost-seconds S   ... for S seconds after as long a warm-up (quick 10, full 30)
                   --read-cost-modes a,b   one node per RELAY_MODE value, last = headline (owner,anywhere;
@@ -243,6 +269,9 @@ final class BenchOptions {
                   --compare-protocols     also run the latency measurement with the other group protocol
                   --gc G1|ZGC|Parallel|Serial  relay GC (G1); --relay-heap 1g; --relay-jvm-opt OPT (repeatable)
                   --relay-env NAME=VALUE  extra relay environment, e.g. RELAY_KAFKA_PROPERTY_FETCH_MIN_BYTES=65536 (repeatable)
+                  --idle-settle S         idle cost: wait S s after the subscribes (quick 20, full 60, smoke 0),
+                                          then measure 5 s windows until two agree (within 20 % or 0.01 cores);
+                                          the 4 s window right after the subscribes is kept as idleEarly...
                   --wait-quiet SECONDS    before each measured step, wait up to SECONDS for other processes to use
                                           < 0.3 cores (a shared machine); the JSON says how busy it was anyway
                   --jfr                   record the relay with JFR during latency+burst and print the hot spots
@@ -251,9 +280,13 @@ final class BenchOptions {
                                           off (default): the relay as shipped, records without trace
                   --timeline              after the latency run, print each 100 ms (by send time) whose worst
                                           latency was over 10 ms, with the wall-clock time (to match GC logs)
-                  --phases a,b,...        subset of ramp,latency,burst,resume,floor,readcost,receipts,raw,memory,protocols
+                  --phases a,b,...        subset of ramp,latency,burst,resume,floor,fanout,socketio,readcost,receipts,
+                                          raw,memory,protocols
                                           (floor: the same latency runs and burst on FloorForwarder, the thinnest
-                                          Kafka-to-Undertow forwarder, for the relay/floor ratios)
+                                          Kafka-to-Undertow forwarder, for the relay/floor ratios;
+                                          fanout: LOB-wide /v1/ws sessions, fan-out 10, relay then floor, a burst;
+                                          socketio: the same burst to Socket.IO sessions (Engine.IO 4, websocket
+                                          transport, REGISTER_SOCKET) then to /v1/ws ones of one relay node)
                   --relay-classpath CP    run another build of the relay (e.g. a prototype's relay-app target)
                   --relay-main CLASS      e.g. io.notifyrelay.bench.UndertowFloor: bare Undertow, for the memory floor
                   --out FILE              JSON results (modules/relay-bench/target/bench-results.json)

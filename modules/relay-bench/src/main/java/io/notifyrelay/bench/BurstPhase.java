@@ -28,7 +28,7 @@ final class BurstPhase {
         double machine0 = ProcFs.machineBusySeconds();
         long t0 = System.nanoTime();
         LoadProducer.Paced sent = ctx.producer().burst(events, rig.pop.targets, rig.pop.keys, "burst-");
-        rig.pop.expected += sent.sent();
+        rig.pop.expected += sent.sent() * rig.pop.fanOut;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         long lastCount = -1;
         long lastProgress = System.nanoTime();
@@ -55,8 +55,8 @@ final class BurstPhase {
         ctx.progress("burst %,d events: producer %,.0f/s; delivered %,d in %.2f s = %,.0f/s; server %.2f cores, "
                         + "%,.0f msg/CPU-s", events, sent.achievedRate(), delivered, seconds, delivered / seconds,
                 cpu / seconds, delivered / Math.max(cpu, 1e-9));
-        if (delivered < sent.sent()) {
-            ctx.note("burst: " + (sent.sent() - delivered) + " events not delivered");
+        if (delivered < sent.sent() * rig.pop.fanOut) {
+            ctx.note("burst: " + (sent.sent() * rig.pop.fanOut - delivered) + " messages not delivered");
             rig.pop.expected = client.events();
         }
         return new BurstResult(events, Round.r2(sent.seconds()), Round.r1(sent.achievedRate()), delivered,

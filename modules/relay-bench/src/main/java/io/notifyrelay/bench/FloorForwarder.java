@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,23 +23,29 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The floor of this stack (issue 17): the thinnest forwarder from Kafka to WebSocket it allows. One
  * {@link KafkaConsumer} reads every partition from the live end (as a serve-anywhere node does, with the relay's
  * fetch settings) and hands each record's bytes, wrapped as {@code {"type":"event","notification":...}}, to an
- * Undertow WebSocket send for the sessions subscribed to the record's key. No token check, no routing by LOB,
- * no validation, no cursors, no resume, no limits: what is left is the Kafka client, Undertow and the sockets,
+ * Undertow WebSocket send for the sessions subscribed to the record's key, and for a session that subscribed
+ * without contacts (LOB-wide, the fan-out phase), for every session of the record's {@code ce_lobid} header, the
+ * LOB read unverified from its token. No token check, no validation, no cursors, no resume, no limits: what is left is the Kafka client, Undertow and the sockets,
  * which the relay cannot do without. The bench measures it with the same load as the relay; relay / floor is
  * the share of the possible the relay reaches. Reads the relay's RELAY_* environment; run by the bench only.
  */
 public final class FloorForwarder {
 
     private static final Pattern CONTACT = Pattern.compile("\"([^\"]+)\"");
+    private static final Pattern TOKEN = Pattern.compile("\"token\"\\s*:\\s*\"[^.\"]*\\.([^.\"]*)\\.");
+    private static final Pattern LOB = Pattern.compile("\"lob\"\\s*:\\s*\"([^\"]+)\"");
     private static final byte[] PREFIX = "{\"type\":\"event\",\"notification\":".getBytes(StandardCharsets.US_ASCII);
 
     private final Map<String, Set<WebSocketChannel>> sessions = new ConcurrentHashMap<>();
+    /** LOB-wide sessions by LOB. */
+    private final Map<String, Set<WebSocketChannel>> lobSessions = new ConcurrentHashMap<>();
     private volatile boolean ready;
 
     private FloorForwarder() {
@@ -88,11 +95,14 @@ public final class FloorForwarder {
     }
 
     private void forward(ConsumerRecord<byte[], byte[]> record) {
-        if (record.key() == null) {
-            return;
+        Set<WebSocketChannel> to = record.key() == null ? null
+                : sessions.get(new String(record.key(), StandardCharsets.US_ASCII));
+        Set<WebSocketChannel> lobWide = null;
+        if (!lobSessions.isEmpty()) {
+            Header lob = record.headers().lastHeader("ce_lobid");
+            lobWide = lob == null ? null : lobSessions.get(new String(lob.value(), StandardCharsets.UTF_8));
         }
-        Set<WebSocketChannel> to = sessions.get(new String(record.key(), StandardCharsets.US_ASCII));
-        if (to == null) {
+        if (to == null && lobWide == null) {
             return;
         }
         byte[] value = record.value();
@@ -100,28 +110,56 @@ public final class FloorForwarder {
         System.arraycopy(PREFIX, 0, frame, 0, PREFIX.length);
         System.arraycopy(value, 0, frame, PREFIX.length, value.length);
         frame[frame.length - 1] = '}';
-        for (WebSocketChannel channel : to) {
-            WebSockets.sendText(ByteBuffer.wrap(frame), channel, null);
+        send(frame, to);
+        send(frame, lobWide);
+    }
+
+    private static void send(byte[] frame, Set<WebSocketChannel> to) {
+        if (to != null) {
+            for (WebSocketChannel channel : to) {
+                WebSockets.sendText(ByteBuffer.wrap(frame), channel, null);
+            }
         }
     }
 
-    /** {@code auth} gets {@code welcome}; {@code subscribe} registers the contacts and gets {@code subscribed}. */
+    private static void register(Map<String, Set<WebSocketChannel>> map, String key, WebSocketChannel channel) {
+        map.computeIfAbsent(key, c -> ConcurrentHashMap.newKeySet()).add(channel);
+        channel.addCloseTask(ch -> map.computeIfPresent(key, (c, set) -> {
+            set.remove(ch);
+            return set.isEmpty() ? null : set;
+        }));
+    }
+
+    /** The {@code lob} claim of the auth frame's token, read without checking the signature; null if none. */
+    static String lobOf(String authFrame) {
+        Matcher token = TOKEN.matcher(authFrame);
+        if (!token.find()) {
+            return null;
+        }
+        Matcher lob = LOB.matcher(new String(Base64.getUrlDecoder().decode(token.group(1)), StandardCharsets.UTF_8));
+        return lob.find() ? lob.group(1) : null;
+    }
+
+    /**
+     * {@code auth} gets {@code welcome}; {@code subscribe} registers the contacts, or without contacts the token's
+     * LOB, and gets {@code subscribed}.
+     */
     private final class Listener extends AbstractReceiveListener {
         @Override
         protected void onFullTextMessage(WebSocketChannel channel, BufferedTextMessage message) {
             String text = message.getData();
             if (text.contains("\"auth\"")) {
+                channel.setAttribute("lob", lobOf(text));
                 WebSockets.sendText("{\"type\":\"welcome\"}", channel, null);
             } else if (text.contains("\"subscribe\"")) {
-                int open = text.indexOf('[', text.indexOf("\"contacts\""));
-                Matcher m = CONTACT.matcher(text.substring(open + 1, text.indexOf(']', open)));
-                while (m.find()) {
-                    String contact = m.group(1);
-                    sessions.computeIfAbsent(contact, c -> ConcurrentHashMap.newKeySet()).add(channel);
-                    channel.addCloseTask(ch -> sessions.computeIfPresent(contact, (c, set) -> {
-                        set.remove(ch);
-                        return set.isEmpty() ? null : set;
-                    }));
+                if (!text.contains("\"contacts\"")) {
+                    register(lobSessions, String.valueOf(channel.getAttribute("lob")), channel);
+                } else {
+                    int open = text.indexOf('[', text.indexOf("\"contacts\""));
+                    Matcher m = CONTACT.matcher(text.substring(open + 1, text.indexOf(']', open)));
+                    while (m.find()) {
+                        register(sessions, m.group(1), channel);
+                    }
                 }
                 WebSockets.sendText("{\"type\":\"subscribed\"}", channel, null);
             }

@@ -12,7 +12,8 @@ import org.HdrHistogram.Recorder;
 final class FloorPhase {
 
     /** @param latency the run with the median p99 of {@code latencyRuns} */
-    record FloorResult(String server, double readySeconds, int sessions, double idleCores, StepResult latency,
+    record FloorResult(String server, double readySeconds, int sessions, double idleCores, IdleProbe.IdleCost idle,
+                       StepResult latency,
                        List<StepResult> latencyRuns, LatencySpread latencySpread, BurstPhase.BurstResult burst) {
     }
 
@@ -27,9 +28,9 @@ final class FloorPhase {
              WsLoadClient client = new WsLoadClient(o.clientThreads, recorder)) {
             SessionPopulation pop = new SessionPopulation(ctx, client, floor.port, 3_000_000, o.sessions);
             LoadRig rig = new LoadRig(ctx, floor, client, recorder, pop);
-            WsLoadClient.sleep(2000); // as for the relay: let the connection storm's JIT and GC work finish
-            double idle = ThroughputPhase.idleCores(floor, 4000);
-            ctx.progress("floor idle with %,d sessions: %.3f cores", pop.sessions, idle);
+            IdleProbe.IdleCost idle = IdleProbe.measure(floor, o); // as for the relay
+            ctx.progress("floor idle with %,d sessions: %.3f cores settled (windows %s), %.3f right after",
+                    pop.sessions, idle.cores(), idle.windows(), idle.earlyCores());
             StepResult warm = rig.step(o.warmupRate, o.warmupSeconds, "floor-warmup");
             ctx.progress("floor warm-up %s", warm.line());
             List<StepResult> runs = new ArrayList<>();
@@ -44,7 +45,7 @@ final class FloorPhase {
             BurstPhase.BurstResult burst = o.phases.contains("burst") ? BurstPhase.run(rig, o.burstEvents) : null;
             client.closeAll();
             return new FloorResult(FloorForwarder.class.getSimpleName(), Round.r2(floor.readySeconds), pop.sessions,
-                    Round.r3(idle), runs.isEmpty() ? null : LatencySpread.medianRun(runs), runs.isEmpty() ? null : runs,
+                    idle.cores(), idle, runs.isEmpty() ? null : LatencySpread.medianRun(runs), runs.isEmpty() ? null : runs,
                     runs.isEmpty() ? null : LatencySpread.of(runs), burst);
         }
     }

@@ -38,7 +38,7 @@ final class LoadRig {
         double machine0 = ProcFs.machineBusySeconds();
         long t0 = System.nanoTime();
         LoadProducer.Paced paced = ctx.producer().paced(rate, seconds, pop.targets, pop.keys, name + "-");
-        pop.expected += paced.sent();
+        pop.expected += paced.sent() * pop.fanOut;
         double elapsed = (System.nanoTime() - t0) / 1e9;
         long delivered = client.events() - delivered0;
         double relayCpu = server.cpuSeconds() - cpu0;

@@ -14,6 +14,11 @@ record Summary(Double relayMaxSustainedPerSecond, Double relayBurstDeliveredPerS
                Double floorDeliveredPerCpuSecondAtLatencyRate, Double ratioRelayToFloorMsgPerCpuSecondAtLatencyRate,
                StepResult.LatencyMs floorLatencyMs, Double ratioRelayToFloorP99,
                Double idleCoresPer10kSessions, Boolean idleMet, Double floorIdleCoresPer10kSessions,
+               Double idleEarlyCoresPer10kSessions, Double floorIdleEarlyCoresPer10kSessions,
+               Integer fanOut, Double fanoutDeliveredPerRelayCpuSecond, Double fanoutFloorDeliveredPerCpuSecond,
+               Double ratioRelayToFloorFanout, Boolean fanoutRatioMet, Boolean fanoutAbsoluteMet,
+               Double socketIoDeliveredPerRelayCpuSecond, Double socketIoWsDeliveredPerRelayCpuSecond,
+               Double ratioSocketIoToWs, Boolean socketIoMet,
                Double readCostRatePerSecond, Double readCostCores, Boolean readCostMet,
                Double rawRecordsPerSecond, Double ratioRelayToRaw,
                Double heapBytesPerIdleSessionWorst, Integer maxSessionsHeld, Double resumeCatchUpMs) {
@@ -24,8 +29,11 @@ record Summary(Double relayMaxSustainedPerSecond, Double relayBurstDeliveredPerS
     static final double TARGET_P999_MS = 30;
     static final double TARGET_IDLE_CORES_PER_10K = 0.02;
     static final double TARGET_READ_COST_CORES = 0.05;
+    static final double TARGET_FANOUT_MSG_PER_CPU_SECOND = 150_000;
+    static final double TARGET_SOCKET_IO_RATIO = 0.9;
 
     static Summary of(ThroughputPhase.RelayResult relay, FloorPhase.FloorResult floor,
+                      FanoutPhase.FanoutResult fanout, SocketIoPhase.SocketIoResult socketIo,
                       ReadCostPhase.ReadCostResult readCost, RawPhase.RawResult raw, MemoryPhase.MemoryResult memory) {
         StepResult latency = relay == null ? null : relay.latency();
         BurstPhase.BurstResult burst = relay == null ? null : relay.burst();
@@ -44,6 +52,8 @@ record Summary(Double relayMaxSustainedPerSecond, Double relayBurstDeliveredPerS
         Double readCostCores = readCost == null || readCost.headline() == null ? null : readCost.headline().cores();
         Double idle = relay == null ? null : Round.r3(relay.relayIdleCores() * 10_000 / relay.sessions());
         Double floorIdle = floor == null ? null : Round.r3(floor.idleCores() * 10_000 / floor.sessions());
+        Double idleEarly = relay == null ? null : Round.r3(relay.relayIdle().earlyCores() * 10_000 / relay.sessions());
+        Double floorIdleEarly = floor == null ? null : Round.r3(floor.idle().earlyCores() * 10_000 / floor.sessions());
 
         Double maxSustained = relay == null ? null : relay.maxSustainedPerSecond();
         Double burstRate = burst == null ? null : burst.deliveredPerSecond();
@@ -51,6 +61,9 @@ record Summary(Double relayMaxSustainedPerSecond, Double relayBurstDeliveredPerS
         Double best = maxSustained == null ? burstRate : burstRate == null ? maxSustained
                 : Double.valueOf(Math.max(maxSustained, burstRate));
         Double rawRate = raw == null ? null : raw.plain().recordsPerSecond();
+        Double fanoutRelay = fanout == null ? null : fanout.relay().deliveredPerCpuSecond();
+        Double fanoutRatio = fanout == null ? null : fanout.ratioRelayToFloor();
+        Double sioRatio = socketIo == null ? null : socketIo.ratioSocketIoToWs();
 
         return new Summary(maxSustained, burstRate, perCpuAtMax, floorPerCpuAtMax, ratioAtMax,
                 ratioAtMax == null ? null : ratioAtMax >= TARGET_FLOOR_RATIO,
@@ -58,7 +71,14 @@ record Summary(Double relayMaxSustainedPerSecond, Double relayBurstDeliveredPerS
                 within, within == null ? null : within == relay.latencyRuns().size(), perCpuAtRate, floorPerCpuAtRate,
                 ratio(perCpuAtRate, floorPerCpuAtRate), floorLatency == null ? null : floorLatency.latencyMs(),
                 ms == null || floorLatency == null ? null : ratio(ms.p99(), floorLatency.latencyMs().p99()),
-                idle, idle == null ? null : idle <= TARGET_IDLE_CORES_PER_10K, floorIdle,
+                idle, idle == null ? null : idle <= TARGET_IDLE_CORES_PER_10K, floorIdle, idleEarly, floorIdleEarly,
+                fanout == null ? null : fanout.fanOut(), fanoutRelay,
+                fanout == null ? null : fanout.floor().deliveredPerCpuSecond(), fanoutRatio,
+                fanoutRatio == null ? null : fanoutRatio >= TARGET_FLOOR_RATIO,
+                fanoutRelay == null ? null : fanoutRelay >= TARGET_FANOUT_MSG_PER_CPU_SECOND,
+                socketIo == null ? null : socketIo.socketIo().deliveredPerCpuSecond(),
+                socketIo == null ? null : socketIo.ws().deliveredPerCpuSecond(), sioRatio,
+                sioRatio == null ? null : sioRatio >= TARGET_SOCKET_IO_RATIO,
                 readCost == null ? null : readCost.eventsPerSecond(), readCostCores,
                 readCostCores == null ? null : readCostCores <= TARGET_READ_COST_CORES,
                 rawRate, ratio(best, rawRate),
@@ -67,7 +87,7 @@ record Summary(Double relayMaxSustainedPerSecond, Double relayBurstDeliveredPerS
                 relay == null || relay.resume() == null ? null : relay.resume().catchUpMs());
     }
 
-    private static Double ratio(Double a, Double b) {
+    static Double ratio(Double a, Double b) {
         return a == null || b == null || b == 0 ? null : Round.r3(a / b);
     }
 }

@@ -72,6 +72,10 @@ final class TablePrinter {
         out.println("-".repeat(122));
         out.println("floor: FloorForwarder, a KafkaConsumer handing each record to an Undertow send for its key's"
                 + " sessions (no routing, resume or checks), same sessions and events, right after the relay.");
+        if (r.fanout() != null || r.socketIo() != null) {
+            out.printf(Locale.ROOT, "fan-out / Socket.IO: %,d LOB-wide sessions over %,d LOBs, bursts of %,d events;"
+                    + " a message is %s.%n", o.fanoutSessions, o.fanoutLobs, o.fanoutBurstEvents, SocketIoPhase.MESSAGE);
+        }
         out.println("Anchors: Centrifugo ~12,500 msg/s per CPU, p99 200 ms, 11-30 KB/connection; Kafkorama ~31,000 msg/s"
                 + " per vCPU, p99 ~44 ms; Undertow ~4 KB per idle connection.");
         for (String note : r.notes()) {
@@ -112,11 +116,28 @@ final class TablePrinter {
             row("  ratio relay/floor, msg per CPU-s at that rate", f2(s.ratioRelayToFloorMsgPerCpuSecondAtLatencyRate()),
                     "", "");
         }
-        row("relay max sustained, 1 session/event (msg/s)", f0(s.relayMaxSustainedPerSecond()), "", "");
-        row("relay burst drain, 1 session/event (msg/s)", f0(s.relayBurstDeliveredPerSecond()), "", "");
+        if (relay != null) {
+            row("relay max sustained, 1 session/event (msg/s)", f0(s.relayMaxSustainedPerSecond()), "", "");
+            row("relay burst drain, 1 session/event (msg/s)", f0(s.relayBurstDeliveredPerSecond()), "", "");
+        }
         if (s.idleCoresPer10kSessions() != null) {
-            row("idle cores per 10,000 sessions: relay / floor", f3(s.idleCoresPer10kSessions()) + " / "
+            row("idle cores per 10,000 sessions, settled: relay / floor", f3(s.idleCoresPer10kSessions()) + " / "
                     + f3(s.floorIdleCoresPer10kSessions()), "<= 0.02", ok(s.idleMet()));
+            row("  right after the subscribes (JIT, GC): relay / floor", f3(s.idleEarlyCoresPer10kSessions()) + " / "
+                    + f3(s.floorIdleEarlyCoresPer10kSessions()), "", "");
+        }
+        if (s.fanoutDeliveredPerRelayCpuSecond() != null) {
+            row("fan-out " + s.fanOut() + " (LOB-wide /v1/ws), msg per CPU-s: relay / floor",
+                    f0(s.fanoutDeliveredPerRelayCpuSecond()) + " / " + f0(s.fanoutFloorDeliveredPerCpuSecond()),
+                    ">= 150,000", ok(s.fanoutAbsoluteMet()));
+            row("  ratio relay/floor, msg per CPU-s at fan-out " + s.fanOut(), f2(s.ratioRelayToFloorFanout()),
+                    ">= 0.8", ok(s.fanoutRatioMet()));
+        }
+        if (s.socketIoDeliveredPerRelayCpuSecond() != null) {
+            row("Socket.IO path, same burst, msg per relay CPU-s: socket.io / ws",
+                    f0(s.socketIoDeliveredPerRelayCpuSecond()) + " / " + f0(s.socketIoWsDeliveredPerRelayCpuSecond()),
+                    "", "");
+            row("  ratio socket.io / ws, msg per relay CPU-s", f2(s.ratioSocketIoToWs()), ">= 0.9", ok(s.socketIoMet()));
         }
         if (s.readCostCores() != null) {
             row("serve-anywhere read cost at " + f0(s.readCostRatePerSecond()) + " events/s, no session (cores)",

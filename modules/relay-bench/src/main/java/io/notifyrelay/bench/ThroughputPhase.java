@@ -23,7 +23,8 @@ final class ThroughputPhase {
      */
     record RelayResult(String groupProtocol, double readySeconds, List<String> jvmOptions, int sessions,
                        double connectSeconds, double sessionsPerSecondConnect, double relayCpuSecondsConnect,
-                       long rssKbWithSessions, double relayIdleCores, List<StepResult> ramp,
+                       long rssKbWithSessions, double relayIdleCores, IdleProbe.IdleCost relayIdle,
+                       List<StepResult> ramp,
                        Double maxSustainedPerSecond, Double firstUnsustainedPerSecond, StepResult latency,
                        List<StepResult> latencyRuns, LatencySpread latencySpread, BurstPhase.BurstResult burst, Map<String, Object> jfr, String jfrFile,
                        int sessionsClosedBySlowness, ResumePhase.ResumeResult resume, int sessionsClosedByServer,
@@ -48,10 +49,10 @@ final class ThroughputPhase {
             long rss = relay.jvm.rssKb();
             LoadRig rig = new LoadRig(ctx, relay, client, latency, pop);
 
-            // what the idle sessions cost: heartbeats, timers, the poll loop with nothing to read
-            WsLoadClient.sleep(2000); // let the connection storm's JIT and GC work finish
-            double idleCores = idleCores(relay, 4000);
-            ctx.progress("relay idle with %,d sessions: %.3f cores", pop.sessions, idleCores);
+            IdleProbe.IdleCost idle = IdleProbe.measure(relay, o);
+            ctx.progress("relay idle with %,d sessions: %.3f cores settled (after %.0f s; windows %s), %.3f right after"
+                    + " the subscribes", pop.sessions, idle.cores(), idle.settleSeconds(), idle.windows(),
+                    idle.earlyCores());
 
             StepResult warm = rig.step(o.warmupRate, o.warmupSeconds, "warmup"); // JIT and pools, not measured
             ctx.progress("warm-up %s", warm.line());
@@ -103,7 +104,7 @@ final class ThroughputPhase {
             ResumePhase.ResumeResult resume = o.phases.contains("resume") ? ResumePhase.run(ctx, relay, client) : null;
             RelayResult result = new RelayResult(relay.protocol, Round.r2(relay.readySeconds), relay.jvmOptions,
                     pop.sessions, Round.r2(pop.connectSeconds), Round.r1(pop.sessions / pop.connectSeconds),
-                    Round.r2(connectCpu), rss, Round.r3(idleCores), ramp, best, failedAt, run, runs,
+                    Round.r2(connectCpu), rss, idle.cores(), idle, ramp, best, failedAt, run, runs,
                     runs == null ? null : LatencySpread.of(runs), burst, jfr, jfrFile,
                     slow, resume, client.closedByServer.get(), client.errorFrames.get(), Round.r2(relay.cpuSeconds()),
                     relay.jvm.threads(), relay.readiness(), ctx.producer().errors());
@@ -114,10 +115,7 @@ final class ThroughputPhase {
 
     /** Cores the server used over {@code millis} with nothing to deliver. */
     static double idleCores(RelayProcess server, long millis) {
-        double cpu0 = server.cpuSeconds();
-        long t0 = System.nanoTime();
-        WsLoadClient.sleep(millis);
-        return (server.cpuSeconds() - cpu0) / ((System.nanoTime() - t0) / 1e9);
+        return IdleProbe.cores(server, millis);
     }
 
     /** Steps up by {@code --ramp-factor} until one is not sustained; returns {highest sustained, first not}. */

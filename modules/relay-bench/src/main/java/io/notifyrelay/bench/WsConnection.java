@@ -12,17 +12,18 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One connection of the {@link WsLoadClient}: TCP connect, HTTP upgrade, {@code auth}, {@code subscribe}, then
- * count events. Driven only by its {@link WsIoThread}; a partial frame is carried in a small array between reads.
+ * count events (or the Socket.IO equivalents, {@link SocketIoText}). Driven only by its {@link WsIoThread}; a
+ * partial frame is carried in a small array between reads.
  */
 final class WsConnection {
-
 
     private static final byte[] EVENT_PREFIX = "{\"type\":\"event\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] WELCOME = "\"type\":\"welcome\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SUBSCRIBED = "\"type\":\"subscribed\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ERROR = "\"type\":\"error\"".getBytes(StandardCharsets.US_ASCII);
 
-    private enum ConnState { CONNECTING, HANDSHAKE, AUTH, SUBSCRIBING, READY, CLOSED }
+    /** AUTH: the auth frame is sent (Socket.IO: the open packet is awaited); CONNECT_SENT: Socket.IO only. */
+    enum ConnState { CONNECTING, HANDSHAKE, AUTH, CONNECT_SENT, SUBSCRIBING, READY, CLOSED }
 
     final WsLoadClient.Spec spec;
     final WsIoThread thread;
@@ -194,7 +195,9 @@ final class WsConnection {
             }
             p = headerEnd;
             state = ConnState.AUTH;
-            write(WsFrames.clientFrame(1, spec.authFrame().getBytes(StandardCharsets.UTF_8)));
+            if (!spec.socketIo()) { // Socket.IO: the CONNECT follows the server's open packet
+                sendTextNow(spec.authFrame());
+            }
         }
         while (p + 2 <= to) {
             int b0 = a[p] & 0xFF;
@@ -261,6 +264,10 @@ final class WsConnection {
     }
 
     private void onText(byte[] a, int from, int to) {
+        if (spec.socketIo()) {
+            SocketIoText.onText(this, a, from, to);
+            return;
+        }
         if (spec.listener() != null && state == ConnState.READY) {
             spec.listener().accept(new String(a, from, to - from, StandardCharsets.UTF_8));
             return;
@@ -268,19 +275,7 @@ final class WsConnection {
         switch (state) {
             case READY -> {
                 if (WsFrames.startsWith(a, from, to, EVENT_PREFIX)) {
-                    long now = System.nanoTime();
-                    long sent = Notifications.readTimestamp(a, from, to);
-                    if (sent != Long.MIN_VALUE && client.latencyMicros != null) {
-                        long micros = Math.max(0, (now - sent) / 1000);
-                        client.latencyMicros.recordValue(micros);
-                        int bucket = (int) ((sent - client.startNanos) / 100_000_000L);
-                        if (bucket >= 0 && bucket < client.worstBySendTime.length()
-                                && client.worstBySendTime.get(bucket) < micros) {
-                            client.worstBySendTime.accumulateAndGet(bucket, micros, Math::max);
-                        }
-                    }
-                    thread.events.lazySet(thread.events.get() + 1);
-                    thread.lastEventNanos = now;
+                    countEvent(Notifications.readTimestamp(a, from, to));
                 } else if (WsFrames.contains(a, from, to, ERROR)) {
                     client.errorFrames.incrementAndGet();
                 } else {
@@ -290,7 +285,7 @@ final class WsConnection {
             case AUTH -> {
                 if (WsFrames.contains(a, from, to, WELCOME)) {
                     state = ConnState.SUBSCRIBING;
-                    write(WsFrames.clientFrame(1, spec.subscribeFrame().getBytes(StandardCharsets.UTF_8)));
+                    sendTextNow(spec.subscribeFrame());
                 } else {
                     closeNow("expected welcome, got " + new String(a, from, to - from, StandardCharsets.UTF_8));
                 }
@@ -308,9 +303,7 @@ final class WsConnection {
                     if (spec.listener() != null) {
                         spec.listener().accept(new String(a, from, to - from, StandardCharsets.UTF_8));
                     }
-                    state = ConnState.READY;
-                    client.ready.incrementAndGet();
-                    release();
+                    becomeReady();
                 } else if (spec.listener() != null) {
                     spec.listener().accept(new String(a, from, to - from, StandardCharsets.UTF_8));
                 } else {
@@ -320,6 +313,46 @@ final class WsConnection {
             default -> {
             }
         }
+    }
+
+    // ---- for the protocol handlers (SocketIoText); on this connection's thread only
+
+    ConnState state() {
+        return state;
+    }
+
+    void state(ConnState next) {
+        state = next;
+    }
+
+    void sendTextNow(String text) {
+        write(WsFrames.clientFrame(1, text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    void becomeReady() {
+        state = ConnState.READY;
+        client.ready.incrementAndGet();
+        release();
+    }
+
+    /** One event received; {@code sentNanos} is its produce time, Long.MIN_VALUE if unknown. */
+    void countEvent(long sentNanos) {
+        long now = System.nanoTime();
+        if (sentNanos != Long.MIN_VALUE && client.latencyMicros != null) {
+            long micros = Math.max(0, (now - sentNanos) / 1000);
+            client.latencyMicros.recordValue(micros);
+            int bucket = (int) ((sentNanos - client.startNanos) / 100_000_000L);
+            if (bucket >= 0 && bucket < client.worstBySendTime.length()
+                    && client.worstBySendTime.get(bucket) < micros) {
+                client.worstBySendTime.accumulateAndGet(bucket, micros, Math::max);
+            }
+        }
+        thread.events.lazySet(thread.events.get() + 1);
+        thread.lastEventNanos = now;
+    }
+
+    WsLoadClient client() {
+        return client;
     }
 
     private void release() {

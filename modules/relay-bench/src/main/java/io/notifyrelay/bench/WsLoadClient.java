@@ -38,6 +38,8 @@ final class WsLoadClient implements AutoCloseable {
     final AtomicInteger closedTooSlow = new AtomicInteger();
     final AtomicLong otherFrames = new AtomicLong();
     final AtomicLong errorFrames = new AtomicLong();
+    /** Engine.IO pings answered (Socket.IO sessions). */
+    final AtomicLong pings = new AtomicLong();
     final AtomicInteger open = new AtomicInteger();
     volatile String lastFailure;
 
@@ -88,9 +90,17 @@ final class WsLoadClient implements AutoCloseable {
         return last;
     }
 
-    /** What one connection does. */
+    /**
+     * What one connection does. With {@code socketIo} the frames are Engine.IO / Socket.IO packets
+     * ({@link SocketIoText}): {@code authFrame} is the CONNECT ({@code 40{...}}), {@code subscribeFrame} the
+     * {@code REGISTER_SOCKET} event, and {@code notification} events count.
+     */
     record Spec(InetSocketAddress address, String path, String authFrame, String subscribeFrame,
-                Consumer<String> listener) {
+                Consumer<String> listener, boolean socketIo) {
+        Spec(InetSocketAddress address, String path, String authFrame, String subscribeFrame,
+             Consumer<String> listener) {
+            this(address, path, authFrame, subscribeFrame, listener, false);
+        }
     }
 
     /** Opens a connection; {@code done} is released once it is subscribed or has failed. */

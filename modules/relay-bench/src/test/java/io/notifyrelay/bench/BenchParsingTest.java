@@ -87,7 +87,9 @@ class BenchParsingTest {
     @Test
     void aRunOfSomePhasesOnlyHasASummaryWithTheFiguresItMeasured() {
         // --phases memory: no relay, floor, read cost or raw result; this threw a NullPointerException
-        Summary summary = Summary.of(null, null, null, null, null);
+        Summary summary = Summary.of(null, null, null, null, null, null, null);
         assertEquals(null, summary.ratioRelayToFloorMsgPerCpuSecondAtMax());
+        assertEquals(null, summary.ratioRelayToFloorFanout());
+        assertEquals(null, summary.ratioSocketIoToWs());
     }
 }

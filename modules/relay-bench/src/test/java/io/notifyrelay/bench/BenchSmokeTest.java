@@ -26,7 +26,7 @@ class BenchSmokeTest {
     Path dir;
 
     @Test
-    @Timeout(360) // 5 JVMs (broker, relay, floor, read-cost node, memory node): 2 min on a busy 2-core box, 3 at load 30
+    @Timeout(420) // 8 JVMs (broker, relay, floor, fan-out relay and floor, Socket.IO relay, read-cost node, memory node)
     void smokeProfileMeasuresEveryFigure() throws Exception {
         Path json = dir.resolve("bench-results.json");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
@@ -75,6 +75,16 @@ class BenchSmokeTest {
         assertTrue(floor.path("latency").path("delivered").asLong() > 0, "floor latency run delivered events");
         assertEquals(floor.path("burst").path("events").asLong(), floor.path("burst").path("delivered").asLong(),
                 "every floor burst event delivered");
+        JsonNode fanout = r.path("fanout");
+        assertEquals(10, fanout.path("fanOut").asInt(), "40 LOB-wide sessions over 4 LOBs: " + fanout);
+        for (JsonNode run : new JsonNode[]{fanout.path("relay"), fanout.path("floor"), r.path("socketIo").path("socketIo"),
+                r.path("socketIo").path("ws")}) {
+            JsonNode b = run.path("burst");
+            assertEquals(10 * b.path("events").asLong(), b.path("delivered").asLong(),
+                    "every burst event delivered to the 10 sessions of its LOB: " + run);
+            assertTrue(b.path("deliveredPerRelayCpuSecond").asDouble() > 0, "msg per CPU-s: " + run);
+            assertEquals(0, run.path("closedByServer").asInt() + run.path("errorFrames").asInt(), "clean run: " + run);
+        }
         JsonNode readCost = r.path("readCost").path("modes").path("default");
         assertTrue(readCost.path("producedPerSecond").asDouble() > 0 && readCost.path("cores").isNumber()
                 && readCost.path("cpuMicrosPerEvent").isNumber(), "read cost measured: " + readCost);
@@ -107,12 +117,16 @@ class BenchSmokeTest {
                 "relayBurstDeliveredPerSecond", "ratioRelayToRaw", "latencyMs", "deliveredPerRelayCpuSecondAtMax",
                 "heapBytesPerIdleSessionWorst", "maxSessionsHeld", "ratioRelayToFloorMsgPerCpuSecondAtMax",
                 "ratioRelayToFloorMsgPerCpuSecondAtLatencyRate", "ratioRelayToFloorP99", "latencySpread",
-                "idleCoresPer10kSessions", "floorIdleCoresPer10kSessions", "readCostCores"}) {
+                "idleCoresPer10kSessions", "floorIdleCoresPer10kSessions", "idleEarlyCoresPer10kSessions",
+                "ratioRelayToFloorFanout", "fanoutDeliveredPerRelayCpuSecond", "ratioSocketIoToWs",
+                "floorIdleEarlyCoresPer10kSessions", "readCostCores"}) {
             assertNotNull(summary.get(field), "summary." + field);
         }
         for (String label : new String[]{"raw KafkaConsumer", "relay max sustained", "ratio relay/raw", "latency at",
                 "msg per CPU-s at max (burst): relay / floor", "ratio relay/floor, msg per CPU-s at max",
                 "ratio relay/floor, p99", "floor at the same rate", "runs within", "idle cores per 10,000 sessions",
+                "right after the subscribes", "fan-out 10 (LOB-wide /v1/ws)", "ratio relay/floor, msg per CPU-s at fan-out",
+                "Socket.IO path", "ratio socket.io / ws",
                 "serve-anywhere read cost", "receipts: relay CPU per delivered event", "idle session @",
                 "concurrent sessions", "resume: catch up"}) {
             assertTrue(table.contains(label), "table row '" + label + "'");
