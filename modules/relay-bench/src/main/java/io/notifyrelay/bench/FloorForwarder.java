@@ -20,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -37,6 +38,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * the share of the possible the relay reaches. Reads the relay's RELAY_* environment; run by the bench only.
  */
 public final class FloorForwarder {
+
+    /** The relay's fetch window (relay-kafka FetchPacing.DEFAULT_WINDOW). */
+    private static final long PACING_NANOS = 1_000_000;
 
     private static final Pattern CONTACT = Pattern.compile("\"([^\"]+)\"");
     private static final Pattern TOKEN = Pattern.compile("\"token\"\\s*:\\s*\"[^.\"]*\\.([^.\"]*)\\.");
@@ -74,8 +78,9 @@ public final class FloorForwarder {
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 32 * 1024); // the relay's fetch settings
-        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 2);
+        // the relay's fetch settings (RelayConsumer.consumerConfig) and its batching (FetchPacing, below)
+        config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-floor");
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
             List<TopicPartition> partitions = new ArrayList<>();
@@ -86,8 +91,17 @@ public final class FloorForwarder {
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position); // resolve the live end now, not at the first poll
             ready = true;
+            long lastRecordsAt = 0;
             while (true) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                if (lastRecordsAt != 0) { // as the relay's loops: after records, let a 1 ms window fill
+                    long left = lastRecordsAt + PACING_NANOS - System.nanoTime();
+                    if (left > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(left);
+                    }
+                }
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
+                lastRecordsAt = records.isEmpty() ? 0 : System.nanoTime();
+                for (ConsumerRecord<byte[], byte[]> record : records) {
                     forward(record);
                 }
             }
