@@ -16,7 +16,8 @@ public record Receipt(String eventId, String lobId, String contactId, ReceiptOut
                       String node, int partition, long offset, long atMs) {
 
     public static Receipt of(RelayEvent event, ReceiptOutcome outcome, int sessions, String node, long atMs) {
-        return of(EventRef.of(event), outcome, sessions, node, atMs);
+        return new Receipt(event.eventId(), event.lobId(), event.contactId(), outcome, sessions, node,
+                event.partition(), event.offset(), atMs); // no EventRef in between: one per delivered event
     }
 
     public static Receipt of(EventRef event, ReceiptOutcome outcome, int sessions, String node, long atMs) {
