@@ -5,13 +5,13 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.notifyrelay.core.CloudEventHeaders;
 import io.notifyrelay.core.log.RateLimitedLog;
+import io.notifyrelay.core.receipt.InstantText;
 import io.notifyrelay.core.receipt.Receipt;
 import io.notifyrelay.core.receipt.ReceiptJson;
 import io.notifyrelay.core.receipt.ReceiptOutcome;
 import io.notifyrelay.core.receipt.ReceiptSink;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -67,6 +67,7 @@ public final class ReceiptProducer implements ReceiptSink, AutoCloseable {
     private long sequence;
     private long lastTimeMs;
     private byte[] lastTime;
+    private final InstantText instantText = new InstantText();
     private Header timeHeader;
 
     ReceiptProducer(String topic, String node, Producer<byte[], byte[]> producer, int maxQueued,
@@ -194,7 +195,7 @@ public final class ReceiptProducer implements ReceiptSink, AutoCloseable {
      */
     private byte[] time(long atMs) {
         if (atMs != lastTimeMs || lastTime == null) {
-            lastTime = Instant.ofEpochMilli(atMs).toString().getBytes(StandardCharsets.US_ASCII);
+            lastTime = instantText.format(atMs);
             lastTimeMs = atMs;
             timeHeader = new RecordHeader(CloudEventHeaders.TIME, lastTime);
         }
