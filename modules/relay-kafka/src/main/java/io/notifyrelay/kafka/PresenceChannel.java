@@ -5,8 +5,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.notifyrelay.core.log.RateLimitedLog;
 import io.notifyrelay.core.presence.ClusterPresence;
 import io.notifyrelay.core.presence.NodePresence;
+import io.notifyrelay.core.presence.PresenceEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +44,8 @@ public final class PresenceChannel implements AutoCloseable {
     private final ClusterPresence cluster;
     private final int maxEntries;
     private final Producer<byte[], byte[]> producer;
+    /** Only the publisher thread encodes. */
+    private final PresenceEncoder encoder = new PresenceEncoder();
     private final Consumer<byte[], byte[]> consumer;
     private final Thread publisher;
     private final Thread reader;
@@ -127,7 +131,7 @@ public final class PresenceChannel implements AutoCloseable {
     private void publish() {
         try {
             NodePresence snapshot = local.get();
-            producer.send(new ProducerRecord<>(topic, key, snapshot.toJson()), (metadata, failure) -> {
+            producer.send(new ProducerRecord<>(topic, key, encoder.encode(snapshot)), (metadata, failure) -> {
                 if (failure == null) {
                     lastPublishedAtMs = snapshot.atMs();
                 } else {
@@ -148,8 +152,8 @@ public final class PresenceChannel implements AutoCloseable {
                     nextAssignment = System.nanoTime() + REASSIGN_EVERY.toNanos();
                 }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (record.key() == null) {
-                        continue;
+                    if (record.key() == null || Arrays.equals(record.key(), key)) {
+                        continue; // this node's own snapshot: its counts are live here, no need to decode them
                     }
                     String node = new String(record.key(), StandardCharsets.UTF_8);
                     if (record.value() == null) {

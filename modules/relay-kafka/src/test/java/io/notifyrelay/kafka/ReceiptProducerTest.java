@@ -55,6 +55,33 @@ class ReceiptProducerTest {
         assertEquals(1, count("relay.receipts", "outcome", "delivered"));
     }
 
+    @Test
+    void everyReceiptOfABurstGetsItsOwnIdTimeAndValue() throws Exception {
+        MockProducer<byte[], byte[]> kafka = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        int burst = 1_200; // more than one drain of the queue
+        try (ReceiptProducer receipts = new ReceiptProducer("t.receipts", "node-a", kafka, 2_000, meters)) {
+            for (int i = 0; i < burst; i++) {
+                receipts.offer(new Receipt("e" + i, "lob", "c" + i, ReceiptOutcome.DELIVERED, 1, "node-a", 0, i,
+                        1_700_000_000_000L + i / 7));
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> kafka.history().size() == burst);
+        }
+        ObjectMapper json = new ObjectMapper();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < burst; i++) {
+            ProducerRecord<byte[], byte[]> record = kafka.history().get(i);
+            String at = java.time.Instant.ofEpochMilli(1_700_000_000_000L + i / 7).toString();
+            assertEquals(at, header(record, "ce_time"));
+            assertEquals(at, json.readTree(record.value()).path("at").asText());
+            assertEquals("e" + i, json.readTree(record.value()).path("eventId").asText());
+            assertEquals("c" + i, new String(record.key(), StandardCharsets.UTF_8));
+            assertEquals("urn:notify-relay:node-a", header(record, "ce_source"));
+            assertTrue(ids.add(header(record, "ce_id")), "unique ce_id");
+            assertTrue(header(record, "ce_id").endsWith("-" + (i + 1)));
+        }
+        assertEquals(burst, count("relay.receipts", "outcome", "delivered"));
+    }
+
     /** A producer whose send blocks, as KafkaProducer's does while its buffer is full (up to max.block.ms). */
     private static final class BlockedProducer extends MockProducer<byte[], byte[]> {
         final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);

@@ -2,7 +2,6 @@ package io.notifyrelay.core.presence;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -41,24 +40,9 @@ public record NodePresence(String node, long atMs, Map<String, Lob> lobs, boolea
         }
     }
 
+    /** The value on the presence topic (see {@link PresenceEncoder}, which a publisher keeps between snapshots). */
     public byte[] toJson() {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("node", node);
-        root.put("at", atMs);
-        root.put("truncated", truncated);
-        ObjectNode lobsNode = root.putObject("lobs");
-        lobs.forEach((lobId, lob) -> {
-            ObjectNode entry = lobsNode.putObject(lobId);
-            entry.put("sessions", lob.sessions());
-            entry.put("lobWide", lob.lobWide());
-            ObjectNode contacts = entry.putObject("contacts");
-            lob.contacts().forEach(contacts::put);
-        });
-        try {
-            return JSON.writeValueAsBytes(root);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return new PresenceEncoder().encode(this);
     }
 
     /**
