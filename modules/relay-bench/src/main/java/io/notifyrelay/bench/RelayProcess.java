@@ -131,12 +131,13 @@ final class RelayProcess implements AutoCloseable {
      */
     private static String classpath(BenchContext ctx, String mainClass) {
         BenchOptions o = ctx.o;
+        String bench = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         if (o.relayClasspath != null) {
-            return o.relayClasspath;
+            // a floor is the bench's own class: it still needs the bench's classes after the other build's
+            return mainClass.startsWith("io.notifyrelay.bench.") ? o.relayClasspath + ":" + bench : o.relayClasspath;
         }
         Path target = o.repoRoot.resolve("modules/relay-app/target");
         Path jar = target.resolve("relay-app-0.1.0-SNAPSHOT.jar");
-        String bench = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         if (Files.exists(jar) && Files.isDirectory(target.resolve("lib"))) {
             String relay = jar + ":" + target.resolve("lib") + "/*";
             return mainClass.startsWith("io.notifyrelay.bench.") ? relay + ":" + bench : relay;
