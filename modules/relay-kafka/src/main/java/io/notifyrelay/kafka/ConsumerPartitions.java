@@ -139,7 +139,9 @@ final class ConsumerPartitions {
         } catch (TimeoutException e) {
             return; // asked again at the next check
         }
-        int count = partitions == null ? 0 : partitions.size();
+        // the group's assignment is evidence too: its leader saw the new partitions before this consumer's
+        // metadata did, and a node that owns partition 8 while it counts 6 sends clients the wrong way
+        int count = Math.max(partitions == null ? 0 : partitions.size(), highestOwned() + 1);
         int previous = partitionCount;
         if (count <= previous || previous == 0) {
             return;
@@ -192,6 +194,14 @@ final class ConsumerPartitions {
         }
     }
 
+    private int highestOwned() {
+        int highest = -1;
+        for (int partition : ownedPartitions) {
+            highest = Math.max(highest, partition);
+        }
+        return highest;
+    }
+
     private static Set<Integer> partitionsOf(Collection<TopicPartition> partitions) {
         Set<Integer> result = new TreeSet<>();
         for (TopicPartition partition : partitions) {
@@ -238,6 +248,9 @@ final class ConsumerPartitions {
             Set<Integer> owned = new TreeSet<>(ownedPartitions);
             owned.addAll(added);
             ownedPartitions = Set.copyOf(owned);
+            if (partitionCount > 0 && highestOwned() >= partitionCount) {
+                nextMetadataCheckNanos = System.nanoTime(); // the topic grew: count again at once, not in 5 s
+            }
             positionsUntold.addAll(added);
             // before the node says it is ready, so a session registered at once gets a full resume point
             tellPositions(consumer, ConsumerRecords.empty(), Duration.ofSeconds(1));

@@ -272,6 +272,25 @@ class RelayConsumerTest {
     @Nested
     class Rebalancing {
 
+        /**
+         * The group's leader saw the topic grow before this consumer's metadata did and assigns a partition beyond
+         * the count this node knows: it counts again at once (within 2 s here, the shipped refresh being 5 s), so it
+         * never owns partition 2 while routing contacts over 2 partitions.
+         */
+        @Test
+        void anAssignedPartitionBeyondTheKnownCountRaisesTheCountAtOnce() {
+            mock.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, null, null, null),
+                    new PartitionInfo(TOPIC, 1, null, null, null)));
+            start();
+            assign(0, 1);
+            await().atMost(WAIT).until(() -> relay.ownedPartitions().equals(Set.of(0, 1)));
+            assertEquals(2, relay.partitionCount());
+
+            assign(0, 1, 2);
+            await().atMost(Duration.ofSeconds(2)).until(() -> relay.partitionCount() == 3);
+            assertEquals(Set.of(0, 1, 2), relay.ownedPartitions());
+        }
+
         @Test
         void assignmentAndRevocationUpdateOwnedPartitionsAndTellTheListener() {
             start();
