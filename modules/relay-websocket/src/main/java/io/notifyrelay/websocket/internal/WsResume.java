@@ -2,6 +2,7 @@ package io.notifyrelay.websocket.internal;
 
 import io.notifyrelay.core.RelayEvent;
 import io.notifyrelay.core.auth.Principal;
+import io.notifyrelay.core.replay.Replayer;
 import io.notifyrelay.core.replay.ResumeRequest;
 import io.notifyrelay.core.replay.ResumeTarget;
 import io.notifyrelay.websocket.CloseCodes;
@@ -70,8 +71,20 @@ final class WsResume implements ResumeTarget {
         Map<Integer, Long> from = new HashMap<>(plan.fromOffsets());
         from.keySet().retainAll(partitions);
         WsResume target = new WsResume(session, plan, who, resumedContacts, partitions);
-        session.resumeInFlight(session.context().replayer().resume(
-                new ResumeRequest(who.lobId(), partitions, from, plan.since()), target));
+        Replayer.Resume resume;
+        try {
+            resume = session.context().replayer().resume(
+                    new ResumeRequest(who.lobId(), partitions, from, plan.since()), target);
+        } catch (RuntimeException cannotYet) {
+            // e.g. a subscribe in the moment between the listener opening and the node's start-up finishing: a
+            // dropped subscribe left the client waiting for `subscribed`; closed, it reconnects and resumes
+            // from the same cursors, losing nothing
+            session.resumeFinished();
+            session.close(CloseCodes.TRY_AGAIN_LATER, "cannot resume yet (" + cannotYet.getMessage()
+                    + "); reconnect and resume from your cursors");
+            return;
+        }
+        session.resumeInFlight(resume);
     }
 
     @Override
